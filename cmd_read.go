@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/lessons/render"
+)
+
+// defaultWidth is the wrap width when the output is not a terminal.
+const defaultWidth = 80
+
+// maxWidth keeps lines readable on very wide terminals.
+const maxWidth = 120
+
+func newReadCmd() *cobra.Command {
+	var (
+		section string
+		width   int
+		plain   bool
+		style   string
+		toc     bool
+	)
+	cmd := &cobra.Command{
+		Use:     "read ID",
+		Short:   "Print a lesson, rendered for the terminal",
+		GroupID: groupLearn,
+		Long: "Renders a lesson with glamour. On a terminal the output is styled for its dark or light\n" +
+			"background and wrapped to its width. When the output is not a terminal, with --plain or with\n" +
+			"NO_COLOR set, it contains no escape sequences at all.",
+		Example: "  nodedive read q14\n  nodedive read cluster --section \"Modern Node\"\n  nodedive read q11 --toc\n  nodedive read events --plain | less",
+		Args:    cobra.ExactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			course, err := lessons.Load()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			var names []string
+			for _, l := range course.Lessons {
+				names = append(names, l.ID+"\t"+l.Title)
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			course, err := lessons.Load()
+			if err != nil {
+				return err
+			}
+			l, err := course.Find(args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if toc {
+				return printTOC(out, l)
+			}
+			md := l.Body
+			if section != "" {
+				i, err := l.FindSection(section)
+				if err != nil {
+					return err
+				}
+				md = l.SectionMarkdown(i)
+			}
+
+			outFile, _ := out.(*os.File)
+			st := render.Plain
+			if !plain && outFile != nil {
+				st = cliStyle(outFile)
+			}
+			if style != "" && !plain {
+				if st, err = render.ParseStyle(style); err != nil {
+					return err
+				}
+			}
+			if width <= 0 {
+				width = defaultWidth
+				if outFile != nil && term.IsTerminal(outFile.Fd()) {
+					if w, _, err := term.GetSize(outFile.Fd()); err == nil && w > 0 {
+						width = min(w, maxWidth)
+					}
+				}
+			}
+			text, err := render.New(dirs().Cache+"/render").Render(md, width, st)
+			if err != nil {
+				return err
+			}
+			_, err = out.Write(text)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&section, "section", "s", "", "print only this section: its number (see --toc) or name")
+	f.IntVarP(&width, "width", "w", 0, "wrap at this many columns (default: the terminal width, or 80)")
+	f.BoolVar(&plain, "plain", false, "no colours or escape sequences, whatever the output is")
+	f.StringVar(&style, "style", "", "force a style: dark, light or plain (default: from the terminal)")
+	f.BoolVar(&toc, "toc", false, "print the lesson's table of contents with section numbers")
+	return cmd
+}
+
+func printTOC(w io.Writer, l *lessons.Lesson) error {
+	fmt.Fprintf(w, "%s: %s\n\n", l.ID, l.Title)
+	for i, s := range l.Sections {
+		indent := strings.Repeat("  ", s.Level-2)
+		fmt.Fprintf(w, "%3d  %s%s\n", i+1, indent, s.Title)
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// userDirs says where nodedive keeps the learner's files. NODEDIVE_HOME puts
+// everything under one directory (tests and portable installs use it);
+// otherwise state follows XDG_STATE_HOME and caches the OS cache dir.
+type userDirs struct {
+	State string // progress store
+	Cache string // rendered lessons, npm installs
+}
+
+func dirs() userDirs {
+	if home := os.Getenv("NODEDIVE_HOME"); home != "" {
+		return userDirs{State: filepath.Join(home, "state"), Cache: filepath.Join(home, "cache")}
+	}
+	var d userDirs
+	if xdg := os.Getenv("XDG_STATE_HOME"); xdg != "" {
+		d.State = filepath.Join(xdg, "nodedive")
+	} else if home, err := os.UserHomeDir(); err == nil {
+		d.State = filepath.Join(home, ".local", "state", "nodedive")
+	} else {
+		d.State = filepath.Join(os.TempDir(), "nodedive-state")
+	}
+	if cache, err := os.UserCacheDir(); err == nil {
+		d.Cache = filepath.Join(cache, "nodedive")
+	} else {
+		d.Cache = filepath.Join(os.TempDir(), "nodedive-cache")
+	}
+	return d
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+)
+
+// newRootCmd builds the command tree. Each subcommand lives in its own
+// cmd_*.go file and is added to the list below.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "nodedive",
+		Short: "A Node.js deep dive you can read, run and be graded on",
+		Long: "nodedive teaches senior-level Node.js (modules, EventEmitter, scaling, clustering, security)\n" +
+			"with lessons, live labs on real processes, and quizzes graded against model interview answers.\n" +
+			"Run it with no arguments to open the app.",
+		Args: cobra.NoArgs,
+		RunE: runApp,
+	}
+	root.AddGroup(
+		&cobra.Group{ID: groupLearn, Title: "Learn"},
+		&cobra.Group{ID: groupLabs, Title: "Labs"},
+		&cobra.Group{ID: groupQuiz, Title: "Quiz"},
+	)
+	root.AddCommand(
+		newLessonsCmd(),
+		newReadCmd(),
+	)
+	return root
+}
+
+const (
+	groupLearn = "learn"
+	groupLabs  = "labs"
+	groupQuiz  = "quiz"
+)
+
+// exitError carries a specific process exit status out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+// runChildRole runs a hidden child role when args ask for one and reports
+// whether it did. Labs that re-execute nodedive register their roles here.
+func runChildRole(args []string) bool {
+	return false
+}
+
+func runApp(cmd *cobra.Command, args []string) error {
+	return errors.New("the full-screen app is not built yet: try `nodedive lessons` or `nodedive read q14`")
+}
