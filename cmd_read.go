@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/x/term"
@@ -26,6 +27,7 @@ func newReadCmd() *cobra.Command {
 		plain   bool
 		style   string
 		toc     bool
+		noCache bool
 	)
 	cmd := &cobra.Command{
 		Use:     "read ID",
@@ -87,12 +89,11 @@ func newReadCmd() *cobra.Command {
 					}
 				}
 			}
-			text, err := render.New(dirs().Cache+"/render").Render(md, width, st)
-			if err != nil {
-				return err
+			cacheDir := filepath.Join(dirs().Cache, "render")
+			if noCache {
+				cacheDir = ""
 			}
-			_, err = out.Write(text)
-			return err
+			return render.New(cacheDir).WriteTo(out, md, width, st)
 		},
 	}
 	f := cmd.Flags()
@@ -101,6 +102,7 @@ func newReadCmd() *cobra.Command {
 	f.BoolVar(&plain, "plain", false, "no colours or escape sequences, whatever the output is")
 	f.StringVar(&style, "style", "", "force a style: dark, light or plain (default: from the terminal)")
 	f.BoolVar(&toc, "toc", false, "print the lesson's table of contents with section numbers")
+	f.BoolVar(&noCache, "no-cache", false, "render afresh instead of using the render cache")
 	return cmd
 }
 

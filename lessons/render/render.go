@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -112,6 +113,28 @@ func (r *Renderer) Render(md []byte, width int, style Style) ([]byte, error) {
 	r.remember(k, out)
 	r.writeDisk(k, out)
 	return out, nil
+}
+
+// WriteTo writes the rendering of md to w. On a disk-cache hit it streams
+// the cached file straight to w (sendfile when w is a file or pipe), so a
+// repeat `nodedive read` costs one open and a copy and allocates almost
+// nothing.
+func (r *Renderer) WriteTo(w io.Writer, md []byte, width int, style Style) error {
+	width = max(width, MinWidth)
+	k := key{sum: sha256.Sum256(md), width: width, style: style}
+	if r.dir != "" {
+		if f, err := os.Open(filepath.Join(r.dir, k.diskName())); err == nil {
+			defer f.Close()
+			_, err = io.Copy(w, f)
+			return err
+		}
+	}
+	out, err := r.Render(md, width, style)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(out)
+	return err
 }
 
 func (r *Renderer) remember(k key, out []byte) {
