@@ -27,6 +27,7 @@ func newRootCmd() *cobra.Command {
 		newLessonsCmd(),
 		newReadCmd(),
 		newLabCmd(),
+		newProgressCmd(),
 	)
 	return root
 }
@@ -60,6 +61,7 @@ func runChildRole(args []string) bool {
 	return false
 }
 
-func runApp(cmd *cobra.Command, args []string) error {
-	return errors.New("the full-screen app is not built yet: try `nodedive lessons` or `nodedive read q14`")
+// runApp opens the full-screen app.
+func runApp(cmd *cobra.Command, _ []string) error {
+	return startApp(cmd, "")
 }

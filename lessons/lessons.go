@@ -265,7 +265,7 @@ func Parse(data []byte) (*Lesson, error) {
 	if l.ID == "" || l.Title == "" {
 		return nil, errors.New("front matter: id and title are required")
 	}
-	l.Body = body
+	l.Body = unwrapSoftBreaks(body)
 	if err := parseBody(l); err != nil {
 		return nil, err
 	}

@@ -163,6 +163,54 @@ func codeBlock(n *ast.FencedCodeBlock, src []byte) (CodeBlock, error) {
 	return b, nil
 }
 
+// unwrapSoftBreaks joins the lines of each paragraph and list item into
+// one, so the text reflows to any width. Lessons are written hard-wrapped
+// for editing; glamour keeps a soft line break inside a list item as a real
+// one, which leaves ragged lines in a narrow reader.
+func unwrapSoftBreaks(src []byte) []byte {
+	doc := markdown.Parser().Parse(text.NewReader(src))
+	type span struct{ from, to int }
+	var joins []span
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		t, ok := n.(*ast.Text)
+		if !ok || !t.SoftLineBreak() || t.HardLineBreak() {
+			return ast.WalkContinue, nil
+		}
+		// The break runs from the end of this text to the first text
+		// byte of the next line (past indentation and "> " markers).
+		from := t.Segment.Stop
+		to := from
+		for to < len(src) && src[to] != '\n' {
+			to++
+		}
+		if to < len(src) {
+			to++
+		}
+		for to < len(src) && (src[to] == ' ' || src[to] == '\t' || src[to] == '>') {
+			to++
+		}
+		joins = append(joins, span{from, to})
+		return ast.WalkContinue, nil
+	})
+	if len(joins) == 0 {
+		return src
+	}
+	out := make([]byte, 0, len(src))
+	prev := 0
+	for _, j := range joins {
+		if j.from < prev {
+			continue
+		}
+		out = append(out, src[prev:j.from]...)
+		out = append(out, ' ')
+		prev = j.to
+	}
+	return append(out, src[prev:]...)
+}
+
 // interviewAnswer returns the plain text of the "Interview answer" section:
 // markdown emphasis and quote markers removed, lines joined into paragraphs.
 func interviewAnswer(l *Lesson) string {

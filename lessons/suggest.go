@@ -27,11 +27,17 @@ func Suggest(name string, candidates []string, n int) []string {
 			continue
 		}
 		seen[lc] = true
-		d := levenshtein.ComputeDistance(name, lc)
+		edits := levenshtein.ComputeDistance(name, lc)
+		// Scores are doubled edit distances, so a swap of two letters
+		// (q41 for q14), which Levenshtein counts as two edits, can rank
+		// between an exact prefix and a one-letter typo.
+		d := 2 * edits
 		switch {
 		case strings.HasPrefix(lc, name) || strings.Contains(lc, name) || strings.Contains(name, lc) && len(lc) >= 3:
 			d = 0
-		case d > max(2, len(name)/3):
+		case sameLetters(name, lc):
+			d = 1
+		case edits > max(2, len(name)/3):
 			continue
 		}
 		hits = append(hits, scored{c, d})
@@ -42,4 +48,16 @@ func Suggest(name string, candidates []string, n int) []string {
 		out = append(out, h.s)
 	}
 	return out
+}
+
+// sameLetters reports whether a and b are anagrams: a typing slip that
+// swapped letters.
+func sameLetters(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	ra, rb := []rune(a), []rune(b)
+	slices.Sort(ra)
+	slices.Sort(rb)
+	return slices.Equal(ra, rb)
 }

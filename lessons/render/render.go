@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sync"
 
 	"charm.land/glamour/v2"
@@ -44,7 +45,7 @@ func ParseStyle(s string) (Style, error) {
 
 // formatVersion names the renderer; bump it when glamour is upgraded. Style
 // changes need no bump: the disk key includes a fingerprint of the style.
-const formatVersion = "glamour-v2.0.1"
+const formatVersion = "glamour-v2.0.1/trimmed"
 
 // MinWidth is the narrowest wrap width glamour is asked for.
 const MinWidth = 20
@@ -109,6 +110,8 @@ func (r *Renderer) Render(md []byte, width int, style Style) ([]byte, error) {
 	}
 	if style == Plain {
 		out = trimTrailingSpace(out)
+	} else {
+		out = trimStyledPadding(out)
 	}
 	r.remember(k, out)
 	r.writeDisk(k, out)
@@ -238,6 +241,21 @@ func trimTrailingSpace(b []byte) []byte {
 	lines := bytes.Split(b, []byte("\n"))
 	for i, l := range lines {
 		lines[i] = bytes.TrimRight(l, " ")
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
+
+// styledPadding matches what glamour appends to fill a line to the wrap
+// width: spaces, each wrapped in a foreground-only colour and a reset.
+// Spaces with a background colour (code blocks, the title) are kept.
+var styledPadding = regexp.MustCompile(`(?:\x1b\[38;(?:5;[0-9]+|2;[0-9]+;[0-9]+;[0-9]+)m *\x1b\[m| )+$`)
+
+// trimStyledPadding drops that invisible padding: it is most of glamour's
+// output by size, and every byte of it would be drawn by the reader.
+func trimStyledPadding(b []byte) []byte {
+	lines := bytes.Split(b, []byte("\n"))
+	for i, l := range lines {
+		lines[i] = styledPadding.ReplaceAll(l, nil)
 	}
 	return bytes.Join(lines, []byte("\n"))
 }

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/lessons/progress"
+	"github.com/nodedive/nodedive/lessons/render"
+	"github.com/nodedive/nodedive/ui"
+)
+
+// startApp opens the full-screen app, optionally straight on a lesson.
+func startApp(cmd *cobra.Command, open string) error {
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return errors.New("the app needs a terminal; for scripts use the subcommands (nodedive --help), e.g. nodedive read q14")
+	}
+	course, err := lessons.Load()
+	if err != nil {
+		return err
+	}
+	d := dirs()
+	store := progress.Open(d.State)
+	p, rec, err := store.Load()
+	notice := ""
+	switch {
+	case errors.Is(err, progress.ErrNewerSchema):
+		// Keep the learner's file intact and run without saving.
+		notice = err.Error() + "; progress will not be saved this session"
+		store, p = nil, progress.New()
+	case err != nil:
+		notice = fmt.Sprintf("progress could not be loaded (%v); it will not be saved this session", err)
+		store, p = nil, progress.New()
+	case rec != nil:
+		notice = rec.String()
+	}
+	return ui.Run(cmd.Context(), ui.Options{
+		Course:   course,
+		Renderer: render.New(filepath.Join(d.Cache, "render")),
+		Store:    store,
+		Progress: p,
+		Notice:   notice,
+		Open:     open,
+	})
+}

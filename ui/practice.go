@@ -1,0 +1,156 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/nodedive/nodedive/lessons"
+)
+
+// labInfo describes one live lab for the labs menu.
+type labInfo struct {
+	name    string
+	title   string
+	desc    string
+	lesson  string // the lesson it demonstrates
+	command string // the headless equivalent
+	// open builds the lab's dashboard; nil until the lab has one.
+	open func(c *common) screen
+}
+
+// labCatalog lists the labs in course order.
+func labCatalog() []labInfo {
+	return []labInfo{
+		{name: "modules", title: "Module experiments", lesson: "q11", command: "nodedive lab modules",
+			desc: "predict, then run require/import experiments on your node"},
+		{name: "emitter", title: "EventEmitter bank account", lesson: "q12", command: "nodedive lab emitter --demo bank",
+			desc: "deposit, withdraw, toggle listeners, watch Node's exact semantics"},
+		{name: "scale", title: "Scaling: nginx + Redis", lesson: "q13", command: "nodedive lab scale",
+			desc: "instances behind a real load balancer, shared sessions, cache, queue"},
+		{name: "cluster", title: "Cluster: primary and workers", lesson: "q14", command: "nodedive lab cluster",
+			desc: "a real multi-process server: load, crashes, rolling restarts"},
+		{name: "secure", title: "Hardened server under attack", lesson: "q15", command: "nodedive lab secure --probe",
+			desc: "fire probes at the Go and Express apps and see each defence hold"},
+	}
+}
+
+func findLab(name string) (labInfo, bool) {
+	for _, l := range labCatalog() {
+		if l.name == name {
+			return l, true
+		}
+	}
+	return labInfo{}, false
+}
+
+// openLab opens a lab's dashboard, or says how to run it headless.
+func openLab(c *common, l labInfo) tea.Cmd {
+	if l.open == nil {
+		return warn(fmt.Sprintf("the %s lab has no dashboard in this build; run it from a shell: %s", l.name, l.command))
+	}
+	return push(l.open(c))
+}
+
+// openLabFor opens the first lab linked to a lesson.
+func openLabFor(c *common, l *lessons.Lesson) tea.Cmd {
+	for _, name := range l.Labs {
+		if lab, ok := findLab(name); ok {
+			return openLab(c, lab)
+		}
+	}
+	return info(l.ID + " has no lab; press Q for its quiz")
+}
+
+// openQuizFor opens practice questions on a lesson's topic.
+func openQuizFor(c *common, l *lessons.Lesson) tea.Cmd {
+	if l.QuizTopic == "" {
+		return info(l.ID + " has no quiz")
+	}
+	return warn("the quiz screen is not in this build; grade an answer with: nodedive grade " + l.ID)
+}
+
+// runBlockFor runs the code block nearest the top of the reader's view.
+func runBlockFor(r *reader) tea.Cmd {
+	return warn("running code from the reader is not in this build; use: nodedive run " + r.lesson.ID + " --list")
+}
+
+// quizMastery is the share of a topic the learner has shown they know:
+// the best scores of the questions they attempted, averaged.
+func quizMastery(c *common, l *lessons.Lesson) float64 {
+	total, n := 0, 0
+	for id, q := range c.progress.Quiz {
+		if id == l.ID || strings.HasPrefix(id, l.QuizTopic+"-") {
+			total += q.BestScore
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(total) / float64(n) / 100
+}
+
+// practiceEntries are the home screen's doors to quizzes, reviews and labs.
+func practiceEntries(c *common) []homeEntry {
+	return []homeEntry{
+		{label: "Labs", desc: "cluster · secure · emitter · modules · scale",
+			open: func() tea.Cmd { return push(newLabsMenu(c)) }},
+	}
+}
+
+// labsMenu lists the labs.
+type labsMenu struct {
+	c      *common
+	labs   []labInfo
+	cursor int
+}
+
+func newLabsMenu(c *common) *labsMenu { return &labsMenu{c: c, labs: labCatalog()} }
+
+func (m *labsMenu) Init() tea.Cmd { return nil }
+
+func (m *labsMenu) Update(msg tea.Msg) tea.Cmd {
+	k := m.c.keys
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(msg, k.Up):
+			m.cursor = (m.cursor - 1 + len(m.labs)) % len(m.labs)
+		case key.Matches(msg, k.Down):
+			m.cursor = (m.cursor + 1) % len(m.labs)
+		case key.Matches(msg, k.Select):
+			return openLab(m.c, m.labs[m.cursor])
+		}
+	}
+	return nil
+}
+
+func (m *labsMenu) View() string {
+	s := m.c.styles
+	w := m.c.width
+	lines := []string{"", s.Title.Render("  Live labs") + s.Subtitle.Render("  real processes on your machine, on 127.0.0.1"), ""}
+	for i, l := range m.labs {
+		cursor, st := "  ", s.Item
+		if i == m.cursor {
+			cursor, st = s.Accent.Render(s.Cursor), s.ItemSelected
+		}
+		lines = append(lines,
+			ansi.Truncate(cursor+st.Render(l.title)+s.Muted.Render("  ("+l.lesson+")"), w, "…"),
+			ansi.Truncate("    "+s.ItemDesc.Render(l.desc), w, "…"),
+			ansi.Truncate("    "+s.Muted.Render("$ "+l.command), w, "…"),
+			"")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *labsMenu) Title() string   { return "Labs" }
+func (m *labsMenu) Meta() string    { return "" }
+func (m *labsMenu) Capturing() bool { return false }
+func (m *labsMenu) ShortHelp() []key.Binding {
+	k := m.c.keys
+	return []key.Binding{k.Up, k.Down, k.Select}
+}
+func (m *labsMenu) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
