@@ -207,8 +207,8 @@ func (h *home) entryLine(e homeEntry, selected bool, w int) string {
 		return cursor + ansi.Truncate(line, max(w-2, 0), "…")
 	}
 	l := e.lesson
-	num := fmt.Sprintf("%d ", l.Order)
-	title := ansi.Truncate(num+l.Title, h.titleWidth(), "…")
+	// The digit opens the lesson from here; the ID is what the CLI takes.
+	title := ansi.Truncate(fmt.Sprintf("%d %-5s %s", l.Order, l.ID, l.Title), h.titleWidth(), "…")
 	line := cursor + style.Render(padRight(title, h.titleWidth()))
 	if bw := h.barWidth(); bw > 0 {
 		read := readFraction(h.c, l)

@@ -21,6 +21,7 @@ import (
 	"charm.land/glamour/v2"
 	"charm.land/glamour/v2/ansi"
 	"charm.land/glamour/v2/styles"
+	xansi "github.com/charmbracelet/x/ansi"
 	"github.com/google/renameio/v2"
 )
 
@@ -182,13 +183,30 @@ func styleFingerprint(s Style) []byte {
 }
 
 func styleConfig(s Style) ansi.StyleConfig {
+	var c ansi.StyleConfig
 	switch s {
 	case Light:
-		return styles.LightStyleConfig
+		c = styles.LightStyleConfig
 	case Plain:
-		return plainStyle()
+		c = plainStyle()
 	default:
-		return styles.DarkStyleConfig
+		c = styles.DarkStyleConfig
+	}
+	fixQuoteIndent(&c)
+	return c
+}
+
+// fixQuoteIndent makes the block-quote marker one cell wide. glamour
+// subtracts one column per indent level from the wrap width but the stock
+// styles draw two ("│ "), so every full line of a quote overflowed and
+// left a one-word line behind. A left quarter-block reads as a bar with a
+// gap after it in a single cell; plain output indents with spaces.
+func fixQuoteIndent(c *ansi.StyleConfig) {
+	one := uint(1)
+	if c.BlockQuote.IndentToken != nil && xansi.StringWidth(*c.BlockQuote.IndentToken) > 1 {
+		bar := "▎"
+		c.BlockQuote.IndentToken = &bar
+		c.BlockQuote.Indent = &one
 	}
 }
 
@@ -232,6 +250,8 @@ func plainStyle() ansi.StyleConfig {
 	s := styles.ASCIIStyleConfig
 	s.Strong = ansi.StylePrimitive{}
 	s.Emph = ansi.StylePrimitive{}
+	two := uint(2)
+	s.BlockQuote.Indent, s.BlockQuote.IndentToken = &two, nil
 	return s
 }
 
