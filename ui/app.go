@@ -78,9 +78,11 @@ func New(o Options) *Model {
 		height:   24,
 		course:   o.Course,
 		renderer: o.Renderer,
-		store:    o.Store,
 		progress: o.Progress,
 		now:      o.Now,
+	}
+	if o.Store != nil {
+		c.saver = &saver{store: o.Store}
 	}
 	m := &Model{c: c, help: help.New(), askedBg: o.Dark == nil, notice: o.Notice, open: o.Open}
 	m.stack = []screen{newHome(c)}
@@ -223,16 +225,21 @@ func (m *Model) popScreen() tea.Cmd {
 	return tea.Batch(cmd, m.top().Update(tea.WindowSizeMsg{Width: m.c.width, Height: m.c.height}), m.top().Update(resumedMsg{}))
 }
 
-// quit lets every open screen save, then quits. tea.Sequence runs the saves
-// to completion before tea.Quit.
+// quit lets every open screen queue its last changes, waits until all
+// queued progress is on disk, then quits.
 func (m *Model) quit() tea.Cmd {
-	var saves []tea.Cmd
 	for i := len(m.stack) - 1; i >= 0; i-- {
 		if l, ok := m.stack[i].(leaver); ok {
-			saves = append(saves, l.Leave())
+			l.Leave() // queues the change; the wait below writes it
 		}
 	}
-	return tea.Sequence(tea.Batch(saves...), func() tea.Msg { return quitMsg{} })
+	sv := m.c.saver
+	return func() tea.Msg {
+		if sv != nil {
+			sv.wait(5 * time.Second)
+		}
+		return quitMsg{}
+	}
 }
 
 // stylesChangedMsg tells screens the palette changed (dark/light).

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -22,8 +23,8 @@ type common struct {
 
 	course   *lessons.Course
 	renderer *render.Renderer
-	// store persists progress; nil keeps progress in memory only.
-	store    *progress.Store
+	// saver persists progress; nil keeps progress in memory only.
+	saver    *saver
 	progress *progress.Progress
 	now      func() time.Time
 }
@@ -43,22 +44,74 @@ type progressSavedMsg struct {
 	err      error
 }
 
-// saveProgress applies fn to the app's copy of the progress now, and to the
-// file in the background (under its lock, on the latest saved state, so
-// another running nodedive's updates are kept). fn must only use values it
-// captured, never the screen's state, since it also runs inside a Cmd.
+// saveProgress applies fn to the app's copy of the progress now, and queues
+// it for the file. fn must only use values it captured, never a screen's
+// state, since it runs again later in a Cmd.
 func (c *common) saveProgress(fn func(*progress.Progress)) tea.Cmd {
 	fn(c.progress)
-	if c.store == nil {
+	if c.saver == nil {
 		return nil
 	}
-	store := c.store
+	return c.saver.enqueue(fn)
+}
+
+// saver writes queued progress changes to the store in the order they were
+// made, batching those that pile up into one locked read-modify-write (so
+// another running nodedive's updates are kept). Quitting waits for it.
+type saver struct {
+	store   *progress.Store
+	mu      sync.Mutex // guards queue
+	queue   []func(*progress.Progress)
+	writing sync.Mutex // one write at a time keeps the queue's order
+	pending sync.WaitGroup
+}
+
+func (s *saver) enqueue(fn func(*progress.Progress)) tea.Cmd {
+	s.mu.Lock()
+	s.queue = append(s.queue, fn)
+	s.pending.Add(1)
+	s.mu.Unlock()
 	return func() tea.Msg {
-		_, rec, err := store.Update(func(p *progress.Progress) error {
-			fn(p)
+		rec, err := s.flush()
+		if rec == nil && err == nil {
 			return nil
-		})
+		}
 		return progressSavedMsg{recovery: rec, err: err}
+	}
+}
+
+// flush writes everything queued so far.
+func (s *saver) flush() (*progress.Recovery, error) {
+	s.writing.Lock()
+	defer s.writing.Unlock()
+	s.mu.Lock()
+	batch := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	if len(batch) == 0 {
+		return nil, nil
+	}
+	defer s.pending.Add(-len(batch))
+	_, rec, err := s.store.Update(func(p *progress.Progress) error {
+		for _, fn := range batch {
+			fn(p)
+		}
+		return nil
+	})
+	return rec, err
+}
+
+// wait blocks until every queued change is written, or d passes.
+func (s *saver) wait(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		s.flush()
+		s.pending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
 	}
 }
 
