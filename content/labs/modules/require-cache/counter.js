@@ -1,0 +1,3 @@
+console.log('counter.js: evaluated');
+let count = 0;
+module.exports = { next: () => ++count };

@@ -1,0 +1,6 @@
+try {
+  const config = require('./config.mjs');
+  console.log('loaded:', config.ready);
+} catch (err) {
+  console.log('require() failed:', err.code);
+}

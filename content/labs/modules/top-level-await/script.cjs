@@ -1,0 +1,2 @@
+const value = await Promise.resolve(42);
+console.log(value);

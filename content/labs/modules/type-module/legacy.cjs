@@ -1,0 +1,3 @@
+module.exports = {
+  describe: () => 'legacy.cjs is CommonJS: typeof require = ' + typeof require,
+};
