@@ -11,6 +11,9 @@ func newLabCmd() *cobra.Command {
 		GroupID: groupLabs,
 		Args:    cobra.NoArgs,
 	}
-	cmd.AddCommand()
+	cmd.AddCommand(
+		newLabEmitterCmd(),
+		newLabModulesCmd(),
+	)
 	return cmd
 }

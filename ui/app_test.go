@@ -69,6 +69,9 @@ func keyMsg(s string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: r, Text: s}
 }
 
+// ctrlKey is ctrl plus a letter.
+func ctrlKey(r rune) tea.KeyPressMsg { return tea.KeyPressMsg{Code: r, Mod: tea.ModCtrl} }
+
 // driver runs the model synchronously: each message's commands are run and
 // their messages fed back, so the state after send() is settled. Commands
 // that do not return quickly (timers, like the status bar's) are dropped.

@@ -26,9 +26,9 @@ type labInfo struct {
 func labCatalog() []labInfo {
 	return []labInfo{
 		{name: "modules", title: "Module experiments", lesson: "q11", command: "nodedive lab modules",
-			desc: "predict, then run require/import experiments on your node"},
+			desc: "predict, then run require/import experiments on your node", open: newModulesLab},
 		{name: "emitter", title: "EventEmitter bank account", lesson: "q12", command: "nodedive lab emitter --demo bank",
-			desc: "deposit, withdraw, toggle listeners, watch Node's exact semantics"},
+			desc: "deposit, withdraw, toggle listeners, watch Node's exact semantics", open: newEmitterLab},
 		{name: "scale", title: "Scaling: nginx + Redis", lesson: "q13", command: "nodedive lab scale",
 			desc: "instances behind a real load balancer, shared sessions, cache, queue"},
 		{name: "cluster", title: "Cluster: primary and workers", lesson: "q14", command: "nodedive lab cluster",
@@ -71,11 +71,6 @@ func openQuizFor(c *common, l *lessons.Lesson) tea.Cmd {
 		return info(l.ID + " has no quiz")
 	}
 	return warn("the quiz screen is not in this build; grade an answer with: nodedive grade " + l.ID)
-}
-
-// runBlockFor runs the code block nearest the top of the reader's view.
-func runBlockFor(r *reader) tea.Cmd {
-	return warn("running code from the reader is not in this build; use: nodedive run " + r.lesson.ID + " --list")
 }
 
 // quizMastery is the share of a topic the learner has shown they know:

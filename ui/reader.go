@@ -67,6 +67,11 @@ type reader struct {
 	// The sidebar's last drawing and what it depended on.
 	sideKey, sideView string
 
+	// blocks holds the first rendered line of each code block (-1 if not
+	// found); run is the output pane of a block run on node.
+	blocks []int
+	run    *runPane
+
 	tocHidden bool // wide layout: the sidebar is hidden
 	tocOpen   bool // narrow layout: the contents replace the text
 	tocFocus  bool
@@ -124,8 +129,12 @@ func (r *reader) saveVisit() tea.Cmd {
 	})
 }
 
-// Leave saves where the learner stopped reading.
+// Leave saves where the learner stopped reading, and stops a code block
+// still running.
 func (r *reader) Leave() tea.Cmd {
+	if r.run != nil && r.run.cancel != nil {
+		r.run.cancel()
+	}
 	if len(r.lines) == 0 {
 		return nil
 	}
@@ -161,7 +170,7 @@ func (r *reader) wantKey() docKey {
 // changed. Rendering happens in a Cmd; Update never renders.
 func (r *reader) resize() tea.Cmd {
 	tw, _ := r.layout()
-	h := r.c.bodyHeight()
+	h := r.c.bodyHeight() - r.runPaneHeight()
 	if r.searching || r.query != "" {
 		h--
 	}
@@ -194,6 +203,8 @@ func (r *reader) Update(msg tea.Msg) tea.Cmd {
 		return r.resize()
 	case renderedMsg:
 		return r.rendered(msg)
+	case runResultMsg:
+		return r.runResult(msg)
 	case tea.KeyPressMsg:
 		if r.searching {
 			return r.searchKey(msg)
@@ -231,6 +242,7 @@ func (r *reader) rendered(msg renderedMsg) tea.Cmd {
 		r.plain[i] = ansi.Strip(l)
 	}
 	r.headings, r.ends = locateSections(r.lesson.Sections, r.plain)
+	r.blocks = locateBlocks(r.lesson, r.plain, r.headings)
 	r.matches = nil
 	if r.query != "" {
 		r.find(r.query)
@@ -596,7 +608,18 @@ func (r *reader) tocKey(msg tea.KeyPressMsg) tea.Cmd {
 func (r *reader) View() string {
 	c := r.c
 	tw, sidebar := r.layout()
-	h := c.bodyHeight()
+	h := c.bodyHeight() - r.runPaneHeight()
+	body := r.textAndSidebar(tw, h, sidebar)
+	if r.run != nil {
+		body += "\n" + r.runPaneView(c.width)
+	}
+	return body
+}
+
+// textAndSidebar draws the lesson text (and the contents beside it) in h
+// lines.
+func (r *reader) textAndSidebar(tw, h int, sidebar bool) string {
+	c := r.c
 	var text string
 	switch {
 	case len(r.lines) == 0:
@@ -702,10 +725,12 @@ func (r *reader) Meta() string {
 
 func (r *reader) Capturing() bool { return r.searching }
 
-// Back closes what is open in the reader (contents, search results)
-// before the reader itself.
+// Back closes what is open in the reader (contents, search results, the
+// run pane) before the reader itself.
 func (r *reader) Back() (tea.Cmd, bool) {
 	switch {
+	case r.run != nil:
+		return r.closeRun(), true
 	case r.tocOpen || r.tocFocus:
 		r.tocOpen, r.tocFocus = false, false
 		return nil, true
