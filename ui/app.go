@@ -72,7 +72,7 @@ func New(o Options) *Model {
 		o.Renderer = render.New("")
 	}
 	c := &common{
-		styles:   NewStyles(dark),
+		styles:   appStyles(dark),
 		keys:     DefaultKeyMap(),
 		width:    80,
 		height:   24,
@@ -137,7 +137,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.c.styles.Dark == msg.IsDark() {
 			return m, nil
 		}
-		m.c.styles = NewStyles(msg.IsDark())
+		m.c.styles = appStyles(msg.IsDark())
 		m.applyHelpStyles()
 		var cmds []tea.Cmd
 		for _, s := range m.stack {
@@ -345,5 +345,11 @@ func spread(left, right string, w int) string {
 
 func repeat(s string, n int) string { return strings.Repeat(s, max(n, 0)) }
 
-// isNoColor reports whether the learner asked for no colour (NO_COLOR).
-func isNoColor() bool { return os.Getenv("NO_COLOR") != "" }
+// appStyles builds the styles for the background, honouring NO_COLOR.
+func appStyles(dark bool) Styles {
+	s := NewStyles(dark)
+	if os.Getenv("NO_COLOR") != "" {
+		s = s.withoutColor()
+	}
+	return s
+}

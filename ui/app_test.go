@@ -401,3 +401,19 @@ func TestFlowWithTeatest(t *testing.T) {
 		t.Error("no section was saved as read")
 	}
 }
+
+func TestNoColorShowsMatchesInReverseVideo(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	d := newDriver(t, true, 100, 30)
+	d.keys("4", "/")
+	d.typeText("primary")
+	d.keys("enter")
+	r := d.m.top().(*reader)
+	if len(r.matches) == 0 {
+		t.Fatal("no matches")
+	}
+	line := r.shown[r.matches[r.current].line]
+	if !strings.Contains(line, "7m") && !strings.Contains(line, ";7") {
+		t.Errorf("with NO_COLOR the current match is not in reverse video: %q", line)
+	}
+}

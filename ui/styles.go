@@ -114,6 +114,18 @@ func NewStyles(dark bool) Styles {
 	return s
 }
 
+// withoutColor adapts the styles for NO_COLOR: the terminal drops every
+// colour, so whatever colour alone distinguished (search matches, the
+// selection) is shown with reverse video and underline instead.
+func (s Styles) withoutColor() Styles {
+	s.Match = lipgloss.NewStyle().Reverse(true)
+	s.MatchCurrent = lipgloss.NewStyle().Reverse(true).Bold(true).Underline(true)
+	s.ItemSelected = lipgloss.NewStyle().Reverse(true)
+	s.TOCCursor = lipgloss.NewStyle().Reverse(true)
+	s.TOCActive = lipgloss.NewStyle().Bold(true).Underline(true)
+	return s
+}
+
 // bar draws a progress bar of width cells, filled to fraction f.
 func (s Styles) bar(f float64, width int) string {
 	width = max(width, 1)
