@@ -14,6 +14,7 @@ func newLabCmd() *cobra.Command {
 	cmd.AddCommand(
 		newLabEmitterCmd(),
 		newLabModulesCmd(),
+		newLabClusterCmd(),
 	)
 	return cmd
 }

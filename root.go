@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/spf13/cobra"
+
+	"github.com/nodedive/nodedive/labs/cluster"
 )
 
 // newRootCmd builds the command tree. Each subcommand lives in its own
@@ -59,6 +61,10 @@ func exitCode(err error) int {
 // runChildRole runs a hidden child role when args ask for one and reports
 // whether it did. Labs that re-execute nodedive register their roles here.
 func runChildRole(args []string) bool {
+	// A cluster worker: runs until drained and exits the process itself.
+	if cluster.RunChild(args) {
+		return true
+	}
 	return false
 }
 
