@@ -31,6 +31,7 @@ func newRootCmd() *cobra.Command {
 		newRunCmd(),
 		newLabCmd(),
 		newProgressCmd(),
+		newQuizCmd(), newGradeCmd(),
 	)
 	return root
 }

@@ -225,16 +225,31 @@ func (m *Model) popScreen() tea.Cmd {
 	return tea.Batch(cmd, m.top().Update(tea.WindowSizeMsg{Width: m.c.width, Height: m.c.height}), m.top().Update(resumedMsg{}))
 }
 
-// quit lets every open screen queue its last changes, waits until all
-// queued progress is on disk, then quits.
+// quit lets every open screen clean up (stop labs, queue its last
+// progress), waits until that and all queued progress are done, bounded,
+// then quits.
 func (m *Model) quit() tea.Cmd {
+	var cleanups []tea.Cmd
 	for i := len(m.stack) - 1; i >= 0; i-- {
 		if l, ok := m.stack[i].(leaver); ok {
-			l.Leave() // queues the change; the wait below writes it
+			cleanups = append(cleanups, l.Leave())
 		}
 	}
 	sv := m.c.saver
 	return func() tea.Msg {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for _, c := range cleanups {
+				if c != nil {
+					c()
+				}
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(6 * time.Second):
+		}
 		if sv != nil {
 			sv.wait(5 * time.Second)
 		}

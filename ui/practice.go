@@ -32,7 +32,7 @@ func labCatalog() []labInfo {
 		{name: "scale", title: "Scaling: nginx + Redis", lesson: "q13", command: "nodedive lab scale",
 			desc: "instances behind a real load balancer, shared sessions, cache, queue"},
 		{name: "cluster", title: "Cluster: primary and workers", lesson: "q14", command: "nodedive lab cluster",
-			desc: "a real multi-process server: load, crashes, rolling restarts"},
+			desc: "a real multi-process server: load, crashes, rolling restarts", open: newClusterLab},
 		{name: "secure", title: "Hardened server under attack", lesson: "q15", command: "nodedive lab secure --probe",
 			desc: "fire probes at the Go and Express apps and see each defence hold"},
 	}

@@ -1,0 +1,596 @@
+package grade
+
+import (
+	"slices"
+	"strings"
+)
+
+// This file decides what each claim in an answer is about (its subject)
+// and whether it is negated. The rules are small and explainable, in the
+// order they are tried:
+//
+//  1. Mentions of subjects are found first; overlapping ones keep the
+//     longest ("dynamic import" over "import").
+//  2. A mention right after "unlike", "than", "instead of"... is a contrast
+//     and never a subject; one right after the verb of an earlier subject
+//     ("import is CommonJS") is a predicate, not a new subject; one after a
+//     preposition ("works in CommonJS files") is context when the clause
+//     already has a subject.
+//  3. A claim belongs to the nearest eligible mention before it in its
+//     comma-separated segment, else after it in the segment, else before it
+//     in the clause, else to a pronoun's antecedent, else to a mention after
+//     it, else to the subject carried over from the previous clause of the
+//     sentence, else to the previous sentence's only topic.
+//  4. A negator applies to a claim when it is close before it (or inside
+//     it) with no comma, colon or dash in between; "no"/"nobody"/"without"
+//     only reach the next two words, and "or"/"nor" carry a negation on
+//     ("never plain text or MD5").
+
+// maxGap is how many other words may sit between the words of a claim
+// phrase: "share the same memory" matches "share memory".
+const maxGap = 2
+
+// negationWindow is how far before a claim a verb negator ("not", "never",
+// "isn't") still applies to it; negationReach bounds the look-back when
+// "or" carries a negation further.
+const (
+	negationWindow  = 4
+	determinerReach = 2
+	negationReach   = 12
+)
+
+// mention is a subject named in the answer.
+type mention struct {
+	subj       int
+	from, to   int  // token indices
+	contrast   bool // after "unlike", "than"...: what the clause is not about
+	subjectPos bool // followed by a verb: the subject of its clause
+	predicate  bool // follows an earlier subject's verb: what is said about it
+	prep       bool // after a preposition: context ("in CommonJS files")
+	plural     bool
+}
+
+// match is one occurrence of a phrase: the token range and which tokens were
+// the phrase's own words (the others are allowed gaps).
+type match struct {
+	from, to int
+	words    []int
+}
+
+// fillers may sit between a verb and its object.
+var fillers = map[string]bool{
+	"a": true, "an": true, "the": true, "called": true, "named": true, "like": true, "based": true,
+	"no": true, "any": true, "some": true, "its": true, "their": true, "every": true, "each": true,
+	"one": true, "own": true, "just": true, "all": true,
+}
+
+// prepositions put a mention in the background of its clause.
+var prepositions = map[string]bool{
+	"in": true, "inside": true, "within": true, "from": true, "with": true, "without": true, "for": true,
+	"into": true, "on": true, "of": true, "to": true, "across": true, "between": true, "by": true,
+	"via": true, "through": true, "behind": true, "under": true, "over": true,
+}
+
+// relatives make the mention before them the subject of what follows:
+// "workers, which have their own memory".
+var relatives = map[string]bool{"which": true, "that": true, "who": true, "whose": true, "where": true}
+
+// determiners negate only the words right after them: "no listener" does
+// not negate "throws" three words later.
+var determiners = map[string]bool{"no": true, "nobody": true, "nothing": true, "none": true, "without": true, "non": true}
+
+// coordinators carry a negation over to the next item: "never X or Y".
+var coordinators = map[string]bool{"or": true, "nor": true}
+
+// pluralPronouns prefer a plural antecedent ("each" too: "the primary forks
+// workers, and each has its own memory").
+var pluralPronouns = map[string]bool{"they": true, "they're": true, "their": true, "them": true, "these": true, "those": true, "each": true}
+
+// findMentions finds every subject named in the answer. Where mentions
+// overlap the longest wins ("dynamic import" over "import"), then the more
+// specific ("import()" over "import").
+func (g *Grader) findMentions(t *text) []mention {
+	type cand struct {
+		mention
+		calls int
+	}
+	var cands []cand
+	for si, s := range g.subjects {
+		for _, p := range s.mentions {
+			calls := 0
+			for _, w := range p.words {
+				if w.call {
+					calls++
+				}
+			}
+			t.findPhrase(p.words, 0, func(m match) {
+				cands = append(cands, cand{mention{subj: si, from: m.from, to: m.to}, calls})
+			})
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		if d := (b.to - b.from) - (a.to - a.from); d != 0 {
+			return d
+		}
+		if d := b.calls - a.calls; d != 0 {
+			return d
+		}
+		return a.from - b.from
+	})
+	taken := make([]bool, len(t.toks))
+	var out []mention
+	for _, c := range cands {
+		free := true
+		for i := c.from; i < c.to; i++ {
+			if taken[i] {
+				free = false
+				break
+			}
+		}
+		if !free {
+			continue
+		}
+		for i := c.from; i < c.to; i++ {
+			taken[i] = true
+		}
+		out = append(out, c.mention)
+	}
+	slices.SortFunc(out, func(a, b mention) int { return a.from - b.from })
+	for i := range out {
+		m := &out[i]
+		cl := t.clauses[t.toks[m.from].clause]
+		last := t.toks[m.to-1].lower
+		m.plural = strings.HasSuffix(last, "s") && !strings.HasSuffix(last, "ss") && len(last) > 3
+		// A contrast word ("unlike", "than") marks the next mention only.
+		for j := m.from - 1; j >= max(cl.from, m.from-3); j-- {
+			if i > 0 && out[i-1].to > j {
+				break
+			}
+			if t.toks[j].contrast {
+				m.contrast = true
+			}
+		}
+		j := m.from - 1
+		for j >= cl.from && fillers[t.toks[j].lower] {
+			j--
+		}
+		m.prep = j >= cl.from && prepositions[t.toks[j].lower]
+		// The verb after "an error event without a listener" belongs to
+		// the event: a prepositional mention is never the clause subject.
+		m.subjectPos = !m.prep && t.verbAfter(m.to, cl.to)
+		// "import is CommonJS": a mention right after the verb of an
+		// earlier subject is what is said about that subject. So is "and
+		// X" or ", X" after such a predicate.
+		if i == 0 || t.toks[out[i-1].from].clause != t.toks[m.from].clause || m.subjectPos {
+			continue
+		}
+		prev := out[i-1]
+		j = m.from - 1
+		for j >= prev.to && (fillers[t.toks[j].lower] || adverbs[t.toks[j].lower]) {
+			j--
+		}
+		switch {
+		case j >= prev.to && subjectVerbs[t.toks[j].lower]:
+			m.predicate = true
+		case prev.predicate && j == prev.to && (t.toks[j].lower == "and" || t.toks[j].lower == "or"):
+			m.predicate = true
+		case prev.predicate && j < prev.to && strings.TrimSpace(t.src[t.toks[prev.to-1].end:t.toks[m.from].start]) == ",":
+			m.predicate = true
+		}
+	}
+	return out
+}
+
+// verbAfter reports whether a verb starts at token i (after adverbs), which
+// makes the noun before it the subject of its clause.
+func (t *text) verbAfter(i, end int) bool {
+	for ; i < end; i++ {
+		w := t.toks[i].lower
+		if adverbs[w] {
+			continue
+		}
+		return subjectVerbs[w] || strings.HasSuffix(w, "n't") || negators[w] && strings.HasSuffix(w, "nt")
+	}
+	return false
+}
+
+// findPhrase calls fn for each occurrence of p inside one clause, allowing
+// up to gap other words between consecutive words of the phrase but never
+// a comma.
+func (t *text) findPhrase(p []word, gap int, fn func(match)) {
+	starts := t.byStem[p[0].stem]
+	if p[0].prefix != "" {
+		// A prefix cannot use the stem index: try every word.
+		starts = t.all
+	}
+	var buf [8]int
+	for _, s := range starts {
+		if !p[0].matches(t.toks[s]) {
+			continue
+		}
+		cl := t.toks[s].clause
+		words := append(buf[:0], s)
+		pos := s
+		ok := true
+		for _, w := range p[1:] {
+			found := -1
+			for j := pos + 1; j <= pos+1+gap && j < len(t.toks) && t.toks[j].clause == cl; j++ {
+				if gap > 0 && t.toks[j].comma {
+					break // a phrase does not run across a comma
+				}
+				if w.matches(t.toks[j]) {
+					found = j
+					break
+				}
+			}
+			if found < 0 {
+				ok = false
+				break
+			}
+			words = append(words, found)
+			pos = found
+		}
+		if ok {
+			fn(match{from: s, to: pos + 1, words: words})
+		}
+	}
+}
+
+func (w word) matches(tok token) bool {
+	if w.call && !tok.call && !tok.method {
+		return false
+	}
+	if w.prefix != "" {
+		return strings.HasPrefix(tok.lower, w.prefix)
+	}
+	return tok.stem == w.stem
+}
+
+// eachClaim finds every claim of the forms and, for those made about the
+// form's subject, calls fn with the clause, whether the claim was negated,
+// whether its subject is direct, and the spans to highlight (claim and
+// subject).
+//
+// direct is false when the subject was only inferred (carried over from an
+// earlier clause without a pronoun, or an object after a preposition): good
+// enough to credit a concept, not to accuse the learner of an error. In a
+// keyword list the subject only has to appear somewhere in the list, and
+// nothing there counts as a direct claim.
+func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl clause, negated, direct bool, spans []Span)) {
+	for _, f := range forms {
+		for _, p := range f.says {
+			t.findPhrase(p.words, p.gap, func(m match) {
+				cl := t.clauses[t.toks[m.from].clause]
+				if cl.question {
+					return // "is require async?" asks, it does not claim
+				}
+				spans := []Span{{t.toks[m.from].start, t.toks[m.to-1].end}}
+				if cl.listLike {
+					if f.subject >= 0 {
+						x := t.anyMention(ms, cl, f.subject)
+						if x == nil {
+							return
+						}
+						spans = append(spans, Span{t.toks[x.from].start, t.toks[x.to-1].end})
+					}
+					fn(cl, false, false, spans)
+					return
+				}
+				var a attribution
+				if f.subject >= 0 {
+					if x := t.inside(ms, m, f.subject); x != nil {
+						// "send the stack trace": the claim names its
+						// subject itself.
+						a = attribution{gov: x, pron: -1, direct: true}
+					} else {
+						a = t.governor(ms, cl, m)
+					}
+					if a.gov == nil || a.gov.subj != f.subject {
+						return
+					}
+					switch {
+					case a.pron >= 0:
+						spans = append(spans, Span{t.toks[a.pron].start, t.toks[a.pron].end})
+					case t.toks[a.gov.from].clause == t.toks[m.from].clause:
+						spans = append(spans, Span{t.toks[a.gov.from].start, t.toks[a.gov.to-1].end})
+					}
+				} else {
+					a.direct = true
+				}
+				negated := t.negated(cl, a.gov, m)
+				if negated && a.direct && t.otherActor(ms, cl, a.gov, m) {
+					// "helmet does not validate input": the denial is
+					// about helmet, not a claim that input needs none.
+					a.direct = false
+				}
+				fn(cl, negated, a.direct, spans)
+			})
+		}
+	}
+}
+
+// inside returns a mention of subject subj that overlaps the claim match
+// when the claim also has words of its own ("send the stack" overlapping
+// "stack trace"), or nil.
+func (t *text) inside(ms []mention, m match, subj int) *mention {
+	for i := range ms {
+		x := &ms[i]
+		if x.subj != subj || x.to <= m.from || x.from >= m.to {
+			continue
+		}
+		for _, w := range m.words {
+			if w < x.from || w >= x.to {
+				return x
+			}
+		}
+	}
+	return nil
+}
+
+// otherActor reports whether the nearest clause subject (a mention followed
+// by its verb) before the claim belongs to another subject than gov (or,
+// for a claim without a subject, exists at all): then a negation in between
+// is that subject's.
+func (t *text) otherActor(ms []mention, cl clause, gov *mention, m match) bool {
+	var actor *mention
+	for i := range ms {
+		x := &ms[i]
+		if x.from >= cl.from && x.to <= m.from && x.subjectPos {
+			actor = x
+		}
+	}
+	return actor != nil && (gov == nil || actor.subj != gov.subj)
+}
+
+// anyMention returns a mention of subject subj inside clause cl.
+func (t *text) anyMention(ms []mention, cl clause, subj int) *mention {
+	for i := range ms {
+		if ms[i].subj == subj && ms[i].from >= cl.from && ms[i].to <= cl.to {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
+// attribution is the subject a claim was attributed to and how.
+type attribution struct {
+	gov    *mention
+	pron   int  // the pronoun that pointed back, or -1
+	direct bool // see eachClaim
+}
+
+// governor decides which subject a claim is about, following rule 3 of the
+// file comment.
+func (t *text) governor(ms []mention, cl clause, m match) attribution {
+	segFrom, segTo := t.segment(cl, m)
+	var (
+		preSeg, postSeg, postSegPrep, preCl, postCl, postPrep *mention
+		claimIsSubject                                        bool
+	)
+	// firstSubject is the start of the first non-prepositional mention of
+	// the claim's segment: a prepositional mention after it is context.
+	firstSubject := -1
+	for i := range ms {
+		x := &ms[i]
+		if x.from >= segFrom && x.to <= segTo && !x.prep && !x.contrast && firstSubject < 0 {
+			firstSubject = x.from
+		}
+	}
+	for i := range ms {
+		x := &ms[i]
+		if x.to <= cl.from || x.from >= cl.to {
+			continue
+		}
+		if x.from < m.to && m.from < x.to { // overlaps the claim itself
+			claimIsSubject = claimIsSubject || x.subjectPos
+			continue
+		}
+		if x.contrast {
+			continue
+		}
+		inSeg := x.from >= segFrom && x.to <= segTo
+		if x.to <= m.from {
+			if x.predicate && !t.relativeBetween(x.to, m.from) {
+				continue
+			}
+			if x.prep && inSeg && firstSubject >= 0 && firstSubject < x.from {
+				continue // context of a subject named earlier in the segment
+			}
+			if inSeg {
+				preSeg = x
+			}
+			preCl = x
+			continue
+		}
+		switch {
+		case x.prep && inSeg && postSegPrep == nil:
+			postSegPrep = x
+		case x.prep && postPrep == nil:
+			postPrep = x
+		case !x.prep && inSeg && postSeg == nil:
+			postSeg = x
+		}
+		if !x.prep && postCl == nil {
+			postCl = x
+		}
+	}
+	direct := func(x *mention) attribution { return attribution{gov: x, pron: -1, direct: true} }
+	pronoun := func(from int) (attribution, bool) {
+		for i := from; i < m.from; i++ {
+			if t.toks[i].pron {
+				if x := t.antecedent(ms, i); x != nil {
+					return attribution{gov: x, pron: i, direct: true}, true
+				}
+			}
+		}
+		return attribution{}, false
+	}
+	if claimIsSubject && postCl != nil {
+		// "CommonJS uses require": the claim word is itself the subject of
+		// its clause, so it pairs with what follows.
+		return direct(postCl)
+	}
+	if preSeg != nil {
+		return direct(preSeg)
+	}
+	if a, ok := pronoun(segFrom); ok {
+		return a
+	}
+	switch {
+	case postSeg != nil:
+		return direct(postSeg)
+	case postSegPrep != nil:
+		// "bcrypt for passwords": likely the subject, but only inferred.
+		return attribution{gov: postSegPrep, pron: -1}
+	case preCl != nil:
+		return direct(preCl)
+	}
+	if a, ok := pronoun(cl.from); ok {
+		return a
+	}
+	switch {
+	case postCl != nil:
+		return direct(postCl)
+	case postPrep != nil:
+		return attribution{gov: postPrep, pron: -1}
+	}
+	if cl.from > 0 && t.clauses[t.toks[cl.from-1].clause].sentence == cl.sentence {
+		if x := t.lastBefore(ms, cl.from); x != nil {
+			return attribution{gov: x, pron: -1}
+		}
+	}
+	if x := t.topic(ms, cl); x != nil {
+		return attribution{gov: x, pron: -1}
+	}
+	return attribution{pron: -1}
+}
+
+// segment returns the token range of the comma-separated part of clause cl
+// that holds the claim.
+func (t *text) segment(cl clause, m match) (from, to int) {
+	from, to = m.from, m.to
+	for from > cl.from && !t.toks[from].comma {
+		from--
+	}
+	for to < cl.to && !t.toks[to].comma {
+		to++
+	}
+	return from, to
+}
+
+func (t *text) relativeBetween(from, to int) bool {
+	for i := from; i < to; i++ {
+		if relatives[t.toks[i].lower] {
+			return true
+		}
+	}
+	return false
+}
+
+// antecedent finds what the pronoun at token p refers to, in its sentence
+// or the two before: "they" prefers a plural mention, "it" a singular one
+// that was the subject of its clause.
+func (t *text) antecedent(ms []mention, p int) *mention {
+	sentence := t.clauses[t.toks[p].clause].sentence
+	plural := pluralPronouns[t.toks[p].lower]
+	var fallback *mention
+	for i := len(ms) - 1; i >= 0; i-- {
+		x := &ms[i]
+		if x.to > p || x.contrast {
+			continue
+		}
+		if t.clauses[t.toks[x.from].clause].sentence < sentence-2 {
+			break
+		}
+		if fallback == nil {
+			fallback = x
+		}
+		if plural && x.plural || !plural && !x.plural && x.subjectPos {
+			return x
+		}
+	}
+	return fallback
+}
+
+// lastBefore is the last non-contrast mention before token i in the same
+// sentence.
+func (t *text) lastBefore(ms []mention, i int) *mention {
+	sentence := t.clauses[t.toks[i].clause].sentence
+	for j := len(ms) - 1; j >= 0; j-- {
+		x := &ms[j]
+		if x.to > i || x.contrast {
+			continue
+		}
+		if t.clauses[t.toks[x.from].clause].sentence != sentence {
+			return nil
+		}
+		return x
+	}
+	return nil
+}
+
+// topic returns the previous sentence's subject when that sentence named
+// only one ("CommonJS is Node's format: you call require()... The call is
+// synchronous").
+func (t *text) topic(ms []mention, cl clause) *mention {
+	if cl.sentence == 0 {
+		return nil
+	}
+	var first *mention
+	for i := range ms {
+		x := &ms[i]
+		if t.clauses[t.toks[x.from].clause].sentence != cl.sentence-1 || x.contrast {
+			continue
+		}
+		if first == nil {
+			first = x
+		} else if x.subj != first.subj {
+			return nil
+		}
+	}
+	return first
+}
+
+// negated reports whether a negator applies to the claim, following rule 4
+// of the file comment. A subject followed by its verb also bounds the
+// reach: in "No, require is synchronous" the "No" is not about the claim.
+func (t *text) negated(cl clause, gov *mention, m match) bool {
+	bound := max(cl.from, m.from-negationReach)
+	if gov != nil && gov.to <= m.from && gov.subjectPos {
+		bound = max(bound, gov.to)
+	}
+	carried := false
+	for i := m.from - 1; i >= bound; i-- {
+		gap := t.src[t.toks[i].end:t.toks[i+1].start]
+		if scopeBreak(gap) && !coordinators[t.toks[i+1].lower] {
+			break
+		}
+		tok := t.toks[i]
+		if coordinators[tok.lower] {
+			carried = true
+			continue
+		}
+		if !tok.neg {
+			continue
+		}
+		reach := negationWindow
+		if determiners[tok.lower] {
+			reach = determinerReach
+		}
+		if m.from-i <= reach || carried {
+			return true
+		}
+	}
+	for i := m.from; i < m.to; i++ {
+		if t.toks[i].neg && !slices.Contains(m.words, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// scopeBreak reports whether punctuation between two words ends a
+// negation's reach: a comma, colon, bracket or dash.
+func scopeBreak(gap string) bool {
+	return strings.ContainsAny(gap, ",:()[]—–") || strings.Contains(gap, " - ")
+}

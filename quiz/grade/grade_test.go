@@ -1,0 +1,351 @@
+package grade_test
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nodedive/nodedive/quiz/grade"
+)
+
+// A small rubric of its own, so these tests pin the grader's rules and not
+// the bank's wording.
+var testRubric = grade.Rubric{
+	Subjects: map[string][]string{
+		"cjs":    {"require", "commonjs"},
+		"esm":    {"import", "esm", "es module"},
+		"worker": {"worker", "worker process"},
+	},
+	Target: 8,
+	Concepts: []grade.Concept{
+		{ID: "require-cjs", Label: "require is CommonJS", Weight: 2, Subject: "cjs", Says: []string{"commonjs"}},
+		{ID: "require-sync", Label: "require is synchronous", Weight: 2, Subject: "cjs", Says: []string{"@sync"}, Negated: "require-async"},
+		{ID: "import-static", Label: "import is static", Weight: 2, Subject: "esm", Says: []string{"static", "hoist"}},
+		{ID: "separate", Label: "workers have their own memory", Weight: 2, Subject: "worker", Says: []string{"own memory", "separate process"}},
+		{ID: "bonus", Label: "tree-shaking", Weight: 1, Says: []string{"tree shaking"}},
+	},
+	Misconceptions: []grade.Misconception{
+		{ID: "require-async", Claim: "require is asynchronous", Correction: "it is synchronous", Subject: "cjs", Says: []string{"asynchronous", "returns a promise"}, Opposite: "require-sync", Penalty: 20},
+		{ID: "import-cjs", Claim: "import is CommonJS", Correction: "import is ESM", Subject: "esm", Says: []string{"is commonjs"}},
+		{ID: "share-memory", Claim: "workers share memory", Correction: "each has its own", Subject: "worker", Says: []string{"share memory"}, Opposite: "separate"},
+	},
+}
+
+var testLexicon = grade.Lexicon{
+	Synonyms: map[string]string{"sync": "synchronous", "async": "asynchronous"},
+	Terms:    map[string][]string{"sync": {"synchronous", "block"}},
+}
+
+func compile(t testing.TB) *grade.Grader {
+	t.Helper()
+	g, err := grade.Compile(testRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func ids[T any](xs []T, id func(T) string) []string {
+	out := []string{}
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	return out
+}
+
+func covered(r grade.Result) []string {
+	return ids(r.Covered, func(c grade.ConceptHit) string { return c.ID })
+}
+
+func mistakes(r grade.Result) []string {
+	return ids(r.Misconceptions, func(m grade.MisconceptionHit) string { return m.ID })
+}
+
+func TestSubjectAndClaimMustMeet(t *testing.T) {
+	g := compile(t)
+	cases := []struct {
+		answer        string
+		want, notWant []string
+		mistakes      []string
+	}{
+		{"require is CommonJS and synchronous.", []string{"require-cjs", "require-sync"}, nil, nil},
+		// The swapped claim credits nothing to require.
+		{"import is CommonJS and synchronous.", nil, []string{"require-cjs", "require-sync"}, []string{"import-cjs"}},
+		{"Unlike import, require is synchronous.", []string{"require-sync"}, []string{"import-static"}, nil},
+		{"require, unlike import, is sync.", []string{"require-sync"}, nil, nil},
+		{"ESM is static while require blocks.", []string{"import-static", "require-sync"}, nil, nil},
+		{"require is CommonJS. It is synchronous.", []string{"require-sync"}, nil, nil},
+		{"Imports are hoisted; require is not.", []string{"import-static"}, []string{"require-sync"}, nil},
+		{"Each worker process has its own memory.", []string{"separate"}, nil, nil},
+		// A question asks; it does not claim.
+		{"Is require synchronous?", nil, []string{"require-sync"}, nil},
+		{"Synchronous.", nil, []string{"require-sync"}, nil},
+		// A short sentence is still a sentence, not a keyword list.
+		{"Workers share memory.", nil, []string{"separate"}, []string{"share-memory"}},
+	}
+	for _, c := range cases {
+		r := g.Grade(c.answer)
+		for _, id := range c.want {
+			if !slices.Contains(covered(r), id) {
+				t.Errorf("%q: %s not covered (covered %v)", c.answer, id, covered(r))
+			}
+		}
+		for _, id := range c.notWant {
+			if slices.Contains(covered(r), id) {
+				t.Errorf("%q: %s covered, but the answer does not say it", c.answer, id)
+			}
+		}
+		if !slices.Equal(mistakes(r), append([]string{}, c.mistakes...)) {
+			t.Errorf("%q: misconceptions %v, want %v", c.answer, mistakes(r), c.mistakes)
+		}
+	}
+}
+
+func TestNegations(t *testing.T) {
+	g := compile(t)
+	for _, answer := range []string{
+		"require is not synchronous.",
+		"require isn't synchronous.",
+		"require isnt sync.",
+		"require is never synchronous.",
+		"require doesn't block.",
+		"require does not block the code after it.",
+		"require is non-blocking.",
+		"require is asynchronous.",
+		"require returns a promise.",
+	} {
+		r := g.Grade(answer)
+		if slices.Contains(covered(r), "require-sync") {
+			t.Errorf("%q earns require-sync", answer)
+		}
+		if !slices.Contains(mistakes(r), "require-async") {
+			t.Errorf("%q: require-async not flagged (got %v)", answer, mistakes(r))
+		}
+	}
+	// Denying a misconception earns its opposite.
+	for _, answer := range []string{
+		"require is not asynchronous.",
+		"require never returns a promise.",
+		"Workers do not share memory.",
+		"Workers don't actually share memory, so use Redis.",
+		"require is synchronous, not asynchronous.",
+		"require is synchronous rather than asynchronous.",
+	} {
+		r := g.Grade(answer)
+		if len(r.Misconceptions) > 0 {
+			t.Errorf("%q: flagged %v", answer, mistakes(r))
+		}
+		if len(r.Covered) == 0 {
+			t.Errorf("%q: the denial of a misconception earns nothing", answer)
+		}
+	}
+	// Negations that are about something else.
+	for answer, want := range map[string]string{
+		"Not only is require synchronous, it also caches.": "require-sync",
+		"No, require is synchronous.":                      "require-sync",
+		"If nobody waits, require still blocks.":           "require-sync",
+		"require is not ESM, it is synchronous.":           "require-sync",
+	} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), want) || len(r.Misconceptions) > 0 {
+			t.Errorf("%q: covered %v misconceptions %v", answer, covered(r), mistakes(r))
+		}
+	}
+	// Reported errors are not the learner's own.
+	if r := g.Grade("A common myth is that workers share memory."); len(r.Misconceptions) > 0 {
+		t.Errorf("a myth being named is flagged: %v", mistakes(r))
+	}
+}
+
+func TestSpansPointAtTheLearnersWords(t *testing.T) {
+	g := compile(t)
+	answer := "In short: require is synchronous. import is CommonJS!"
+	r := g.Grade(answer)
+	text := func(spans []grade.Span) []string {
+		var out []string
+		for _, s := range spans {
+			out = append(out, answer[s.Start:s.End])
+		}
+		return out
+	}
+	if len(r.Covered) != 1 || !slices.Equal(text(r.Covered[0].Spans), []string{"require", "synchronous"}) {
+		t.Errorf("covered spans: %+v", r.Covered)
+	}
+	if len(r.Misconceptions) != 1 || !slices.Equal(text(r.Misconceptions[0].Spans), []string{"import", "is CommonJS"}) {
+		t.Errorf("misconception spans: %+v", r.Misconceptions)
+	}
+	if r.Misconceptions[0].Correction == "" || r.Misconceptions[0].Claim == "" {
+		t.Error("misconception without claim or correction")
+	}
+}
+
+func TestScoreAndVerdict(t *testing.T) {
+	g := compile(t)
+	const full1 = "In Node, require is the CommonJS loader and it is synchronous: the code after the call waits until the module has run. "
+	const full2 = "An import declaration is static, so the graph is known before any code runs. Each worker has its own memory, so nothing is shared."
+	full := g.Grade(full1 + full2)
+	if full.Score != 100 || full.Verdict != grade.Strong || len(full.Missing) != 1 {
+		t.Errorf("full answer: %d %s missing %v", full.Score, full.Verdict, full.Missing)
+	}
+	// The same concepts in one terse line cannot be strong.
+	terse := g.Grade("require is CommonJS and it is synchronous. import is static. Each worker has its own memory.")
+	if terse.Verdict != grade.Partial || len(terse.Notices) == 0 {
+		t.Errorf("terse answer: %d %s %v", terse.Score, terse.Verdict, terse.Notices)
+	}
+	wrong := g.Grade(full1 + full2 + " But require also returns a promise.")
+	if wrong.Score >= full.Score || len(wrong.Misconceptions) != 1 {
+		t.Errorf("a misconception does not lower the score: %d vs %d", wrong.Score, full.Score)
+	}
+	half := g.Grade("require is CommonJS and synchronous.")
+	if half.Score != 50 || half.Verdict != grade.Partial {
+		t.Errorf("half answer: %d %s", half.Score, half.Verdict)
+	}
+	for score, want := range map[int]grade.Verdict{0: grade.Weak, 39: grade.Weak, 40: grade.Partial, 74: grade.Partial, 75: grade.Strong, 100: grade.Strong} {
+		if got := grade.VerdictFor(score); got != want {
+			t.Errorf("VerdictFor(%d) = %s, want %s", score, got, want)
+		}
+	}
+}
+
+func TestKeywordListsAreCapped(t *testing.T) {
+	g := compile(t)
+	for _, salad := range []string{
+		"require commonjs sync import esm static hoisted worker own memory separate process tree shaking",
+		"require, CommonJS, synchronous, blocking; import, ESM, static, hoisted; worker, own memory",
+		"- require: CommonJS, sync\n- import: ESM, static\n- worker: own memory",
+	} {
+		r := g.Grade(salad)
+		if r.Verdict == grade.Strong || !r.ListLike {
+			t.Errorf("keyword list graded %d %s (list-like %v): %q", r.Score, r.Verdict, r.ListLike, salad)
+		}
+		if len(r.Misconceptions) > 0 {
+			t.Errorf("a keyword list makes no claims, but got %v", mistakes(r))
+		}
+	}
+}
+
+func TestBoundedAndBinaryInput(t *testing.T) {
+	g := compile(t)
+	huge := strings.Repeat("require is synchronous. ", 2000) + "import is CommonJS."
+	r := g.Grade(huge)
+	if !r.Truncated || len(r.Text) > grade.MaxAnswerBytes || len(r.Notices) == 0 {
+		t.Errorf("huge answer: truncated %v, %d bytes, notices %v", r.Truncated, len(r.Text), r.Notices)
+	}
+	if slices.Contains(mistakes(r), "import-cjs") {
+		t.Error("text after the cut was graded")
+	}
+	for _, c := range r.Covered {
+		for _, s := range c.Spans {
+			if s.Start < 0 || s.End > len(r.Text) || s.Start >= s.End {
+				t.Errorf("span %v outside the graded text", s)
+			}
+		}
+	}
+	// A cut never splits a UTF-8 sequence.
+	multi := strings.Repeat("é", grade.MaxAnswerBytes)
+	if r := g.Grade(multi); !strings.HasSuffix(r.Text, "é") {
+		t.Error("the cut split a rune")
+	}
+	for _, bin := range []string{"\x00\x00\x00", "require\x00is\x00synchronous", "\xff\xfe\x00\x01\x02", string([]byte{0x89, 'P', 'N', 'G', 0, 0, 0, 13})} {
+		r := g.Grade(bin)
+		if r.Verdict != grade.Weak && !strings.Contains(bin, "synchronous") {
+			t.Errorf("binary input graded %s", r.Verdict)
+		}
+		if len(r.Notices) == 0 {
+			t.Errorf("binary input %q gives no notice", bin)
+		}
+	}
+	if r := g.Grade("   \n\t"); r.Score != 0 || len(r.Notices) == 0 {
+		t.Errorf("blank answer: %+v", r)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	g := compile(t)
+	answer := "Unlike import, require is synchronous and CommonJS; workers don't share memory. require returns a promise."
+	first := g.Grade(answer)
+	for range 20 {
+		if again := g.Grade(answer); !reflect.DeepEqual(first, again) {
+			t.Fatalf("grading is not deterministic:\n%+v\n%+v", first, again)
+		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	mod := func(f func(r *grade.Rubric)) grade.Rubric {
+		r := testRubric
+		r.Concepts = slices.Clone(testRubric.Concepts)
+		r.Misconceptions = slices.Clone(testRubric.Misconceptions)
+		f(&r)
+		return r
+	}
+	cases := map[string]struct {
+		r    grade.Rubric
+		want string
+	}{
+		"unknown subject": {mod(func(r *grade.Rubric) { r.Concepts[0].Subject = "nope" }), `unknown subject "nope"`},
+		"duplicate":       {mod(func(r *grade.Rubric) { r.Concepts[1].ID = r.Concepts[0].ID }), "defined twice"},
+		"zero weight":     {mod(func(r *grade.Rubric) { r.Concepts[0].Weight = 0 }), "weight must be positive"},
+		"bad opposite":    {mod(func(r *grade.Rubric) { r.Misconceptions[0].Opposite = "nope" }), `unknown concept "nope"`},
+		"bad negated":     {mod(func(r *grade.Rubric) { r.Concepts[1].Negated = "nope" }), `unknown misconception "nope"`},
+		"target too high": {mod(func(r *grade.Rubric) { r.Target = 100 }), "more than the total weight"},
+		"no correction":   {mod(func(r *grade.Rubric) { r.Misconceptions[0].Correction = "" }), "correction"},
+		"empty phrase":    {mod(func(r *grade.Rubric) { r.Concepts[0].Says = []string{"!!"} }), "has no words"},
+		"unknown term":    {mod(func(r *grade.Rubric) { r.Concepts[0].Says = []string{"@nope"} }), "@nope"},
+		"no concepts":     {mod(func(r *grade.Rubric) { r.Concepts = nil; r.Misconceptions = nil }), "no concepts"},
+	}
+	for name, c := range cases {
+		_, err := grade.Compile(c.r, testLexicon)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %q", name, err, c.want)
+		}
+	}
+}
+
+// FuzzGrade checks that no input panics and every span lies inside the
+// graded text.
+func FuzzGrade(f *testing.F) {
+	g := compile(f)
+	for _, s := range []string{"", "require is not synchronous.", "import() is async?", "\x00\xff", "a.b.c, d; e: f - g (h) — i", "it. they. each."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, answer string) {
+		r := g.Grade(answer)
+		if r.Score < 0 || r.Score > 100 {
+			t.Fatalf("score %d", r.Score)
+		}
+		check := func(spans []grade.Span) {
+			for _, s := range spans {
+				if s.Start < 0 || s.End > len(r.Text) || s.Start >= s.End {
+					t.Fatalf("span %v outside %d bytes", s, len(r.Text))
+				}
+			}
+		}
+		for _, c := range r.Covered {
+			check(c.Spans)
+		}
+		for _, m := range r.Misconceptions {
+			check(m.Spans)
+		}
+	})
+}
+
+// TestConcurrentGrading shares one Grader between goroutines, as the TUI
+// and a command might; run with -race.
+func TestConcurrentGrading(t *testing.T) {
+	g := compile(t)
+	want := g.Grade("require is synchronous; workers don't share memory.")
+	done := make(chan grade.Result)
+	for i := range 8 {
+		go func() {
+			// Different words too, so the stem cache is written concurrently.
+			g.Grade(strings.Repeat("word", i+1) + " require isn't asynchronous")
+			done <- g.Grade("require is synchronous; workers don't share memory.")
+		}()
+	}
+	for range 8 {
+		if got := <-done; !reflect.DeepEqual(got, want) {
+			t.Errorf("concurrent result differs: %+v", got)
+		}
+	}
+}

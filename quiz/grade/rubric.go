@@ -1,0 +1,358 @@
+// Package grade scores a free-text interview answer against a rubric of
+// weighted concepts and known misconceptions.
+//
+// A concept is earned by a claim ("synchronous") made about its subject
+// ("require") in the same clause: each claim is attributed to the nearest
+// subject before it (or the pronoun's antecedent, or the subject after it),
+// so "import is CommonJS" credits nothing to require. A negated claim ("is
+// not", "isn't", "never", "instead of") does not earn the concept and may
+// raise the misconception it names. Words are compared by snowball stems
+// after folding synonyms, so "synchronously" and "sync" both match
+// "synchronous".
+//
+// Grading is deterministic, offline and explainable: every covered concept
+// and misconception carries the byte spans of the learner's text that
+// matched.
+package grade
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Rubric describes how to grade one interview question. It is written in
+// the YAML question banks.
+type Rubric struct {
+	// Subjects names the things the answer talks about, each with the words
+	// that mention it: cjs: [require, commonjs, module.exports].
+	Subjects map[string][]string `yaml:"subjects" json:"subjects,omitempty"`
+	// Target is the concept weight that earns a score of 100; an answer
+	// need not say everything. Zero means the sum of all weights.
+	Target         float64         `yaml:"target" json:"target,omitempty"`
+	Concepts       []Concept       `yaml:"concepts" json:"concepts"`
+	Misconceptions []Misconception `yaml:"misconceptions" json:"misconceptions,omitempty"`
+}
+
+// Form is one way to state a concept or a misconception: a claim (any of
+// Says) about a subject. An empty Subject means the claim stands alone.
+type Form struct {
+	Subject string   `yaml:"subject" json:"subject,omitempty"`
+	Says    []string `yaml:"says" json:"says"`
+}
+
+// Concept is one idea a good answer contains.
+type Concept struct {
+	ID     string  `yaml:"id" json:"id"`
+	Label  string  `yaml:"label" json:"label"`
+	Weight float64 `yaml:"weight" json:"weight"`
+	// Subject and Says give the concept's first form; Forms adds others.
+	Subject string   `yaml:"subject" json:"subject,omitempty"`
+	Says    []string `yaml:"says" json:"says,omitempty"`
+	Forms   []Form   `yaml:"forms" json:"forms,omitempty"`
+	// Negated names the misconception raised when the learner denies the
+	// concept ("require is not synchronous").
+	Negated string `yaml:"negated" json:"negated,omitempty"`
+}
+
+// Misconception is a wrong statement a learner may make.
+type Misconception struct {
+	ID         string   `yaml:"id" json:"id"`
+	Claim      string   `yaml:"claim" json:"claim"`
+	Correction string   `yaml:"correction" json:"correction"`
+	Subject    string   `yaml:"subject" json:"subject,omitempty"`
+	Says       []string `yaml:"says" json:"says,omitempty"`
+	Forms      []Form   `yaml:"forms" json:"forms,omitempty"`
+	// Penalty is subtracted from the score; zero means DefaultPenalty.
+	Penalty int `yaml:"penalty" json:"penalty,omitempty"`
+	// Opposite names the concept earned when the learner denies this
+	// misconception ("workers do not share memory").
+	Opposite string `yaml:"opposite" json:"opposite,omitempty"`
+}
+
+// DefaultPenalty is what a misconception costs when its rubric entry does
+// not say: enough to pull a borderline strong answer down to partial.
+const DefaultPenalty = 15
+
+// Lexicon holds the vocabulary shared by every rubric.
+type Lexicon struct {
+	// Synonyms fold one word into another before matching: sync ->
+	// synchronous. Both sides are single words.
+	Synonyms map[string]string `yaml:"synonyms"`
+	// Terms are named phrase lists a rubric uses as "@name" in Says or in
+	// Subjects.
+	Terms map[string][]string `yaml:"terms"`
+}
+
+// word is one compiled word of a phrase.
+type word struct {
+	stem   string
+	prefix string // non-empty for "deprecat*": matches the lower form
+	call   bool   // "import()": must be written as a call
+}
+
+// phrase is a compiled phrase: its words and how many other words may sit
+// between two of them.
+type phrase struct {
+	words []word
+	gap   int
+}
+
+func (p phrase) String() string {
+	var b strings.Builder
+	if p.gap == 0 {
+		b.WriteByte('=')
+	}
+	for i, w := range p.words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if w.prefix != "" {
+			b.WriteString(w.prefix + "*")
+		} else {
+			b.WriteString(w.stem)
+		}
+		if w.call {
+			b.WriteString("()")
+		}
+	}
+	return b.String()
+}
+
+type form struct {
+	subject int // index into Grader.subjects, -1 for none
+	says    []phrase
+}
+
+type concept struct {
+	Concept
+	forms   []form
+	negated int // misconception index or -1
+}
+
+type misconception struct {
+	Misconception
+	forms    []form
+	opposite int // concept index or -1
+}
+
+type subject struct {
+	name     string
+	mentions []phrase
+}
+
+// Grader is a compiled rubric. It is safe for concurrent use.
+type Grader struct {
+	subjects       []subject
+	concepts       []concept
+	misconceptions []misconception
+	target         float64
+	synonyms       map[string]string
+}
+
+// Compile checks a rubric and prepares it for grading. Every error names
+// the concept or misconception at fault.
+func Compile(r Rubric, lex Lexicon) (*Grader, error) {
+	g := &Grader{target: r.Target, synonyms: map[string]string{}}
+	for from, to := range lex.Synonyms {
+		g.synonyms[stemWord(normalizeWord(from))] = stemWord(normalizeWord(to))
+	}
+	expand := func(list []string) ([]phrase, error) {
+		var out []phrase
+		for _, s := range list {
+			if name, ok := strings.CutPrefix(s, "@"); ok {
+				terms, ok := lex.Terms[name]
+				if !ok {
+					return nil, fmt.Errorf("unknown term list @%s", name)
+				}
+				for _, t := range terms {
+					p, err := g.compilePhrase(t)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, p)
+				}
+				continue
+			}
+			p, err := g.compilePhrase(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+		return out, nil
+	}
+
+	names := make([]string, 0, len(r.Subjects))
+	for name := range r.Subjects {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	subjectIndex := map[string]int{}
+	for _, name := range names {
+		ms, err := expand(r.Subjects[name])
+		if err != nil {
+			return nil, fmt.Errorf("subject %s: %w", name, err)
+		}
+		if len(ms) == 0 {
+			return nil, fmt.Errorf("subject %s has no mentions", name)
+		}
+		subjectIndex[name] = len(g.subjects)
+		g.subjects = append(g.subjects, subject{name: name, mentions: ms})
+	}
+	compileForms := func(what string, subj string, says []string, extra []Form) ([]form, error) {
+		all := extra
+		if len(says) > 0 || subj != "" {
+			all = append([]Form{{Subject: subj, Says: says}}, extra...)
+		}
+		if len(all) == 0 {
+			return nil, fmt.Errorf("%s has no says", what)
+		}
+		var out []form
+		for _, f := range all {
+			fo := form{subject: -1}
+			if f.Subject != "" {
+				i, ok := subjectIndex[f.Subject]
+				if !ok {
+					return nil, fmt.Errorf("%s: unknown subject %q (known: %s)", what, f.Subject, strings.Join(names, ", "))
+				}
+				fo.subject = i
+			}
+			ps, err := expand(f.Says)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", what, err)
+			}
+			if len(ps) == 0 {
+				return nil, fmt.Errorf("%s: a form has no says", what)
+			}
+			fo.says = ps
+			out = append(out, fo)
+		}
+		return out, nil
+	}
+
+	conceptIndex := map[string]int{}
+	total := 0.0
+	for _, c := range r.Concepts {
+		if c.ID == "" || c.Label == "" {
+			return nil, fmt.Errorf("concept %q: id and label are required", c.ID)
+		}
+		if _, dup := conceptIndex[c.ID]; dup {
+			return nil, fmt.Errorf("concept %s is defined twice", c.ID)
+		}
+		if c.Weight <= 0 {
+			return nil, fmt.Errorf("concept %s: weight must be positive", c.ID)
+		}
+		forms, err := compileForms("concept "+c.ID, c.Subject, c.Says, c.Forms)
+		if err != nil {
+			return nil, err
+		}
+		conceptIndex[c.ID] = len(g.concepts)
+		g.concepts = append(g.concepts, concept{Concept: c, forms: forms, negated: -1})
+		total += c.Weight
+	}
+	if len(g.concepts) == 0 {
+		return nil, errors.New("rubric has no concepts")
+	}
+	miscIndex := map[string]int{}
+	for _, m := range r.Misconceptions {
+		if m.ID == "" || m.Claim == "" || m.Correction == "" {
+			return nil, fmt.Errorf("misconception %q: id, claim and correction are required", m.ID)
+		}
+		if _, dup := miscIndex[m.ID]; dup {
+			return nil, fmt.Errorf("misconception %s is defined twice", m.ID)
+		}
+		forms, err := compileForms("misconception "+m.ID, m.Subject, m.Says, m.Forms)
+		if err != nil {
+			return nil, err
+		}
+		mi := misconception{Misconception: m, forms: forms, opposite: -1}
+		if m.Opposite != "" {
+			i, ok := conceptIndex[m.Opposite]
+			if !ok {
+				return nil, fmt.Errorf("misconception %s: opposite names unknown concept %q", m.ID, m.Opposite)
+			}
+			mi.opposite = i
+		}
+		if mi.Penalty == 0 {
+			mi.Penalty = DefaultPenalty
+		}
+		miscIndex[m.ID] = len(g.misconceptions)
+		g.misconceptions = append(g.misconceptions, mi)
+	}
+	for i, c := range g.concepts {
+		if c.Negated == "" {
+			continue
+		}
+		j, ok := miscIndex[c.Negated]
+		if !ok {
+			return nil, fmt.Errorf("concept %s: negated names unknown misconception %q", c.ID, c.Negated)
+		}
+		g.concepts[i].negated = j
+	}
+	if g.target <= 0 {
+		g.target = total
+	}
+	if g.target > total {
+		return nil, fmt.Errorf("target %.1f is more than the total weight %.1f", g.target, total)
+	}
+	return g, nil
+}
+
+// compilePhrase turns "import()" or "share the memory" into stemmed words,
+// using the same word splitting as answers so both sides agree. A leading
+// "=" makes the words adjacent: "=single threaded" must not match "single
+// main thread".
+func (g *Grader) compilePhrase(s string) (phrase, error) {
+	p := phrase{gap: maxGap}
+	if rest, ok := strings.CutPrefix(s, "="); ok {
+		s, p.gap = rest, 0
+	}
+	words(s, func(start, end int) {
+		lower := normalizeWord(s[start:end])
+		if p.gap > 0 && articles[lower] {
+			return // "inside a function" also matches "inside functions"
+		}
+		w := word{}
+		if end < len(s) && s[end] == '*' {
+			w.prefix = lower
+		} else {
+			w.stem = stemWord(lower)
+			if c, ok := g.synonyms[w.stem]; ok {
+				w.stem = c
+			}
+		}
+		if end < len(s) && s[end] == '(' {
+			w.call = true
+		}
+		p.words = append(p.words, w)
+	})
+	if len(p.words) == 0 {
+		return phrase{}, fmt.Errorf("phrase %q has no words", s)
+	}
+	return p, nil
+}
+
+// articles are dropped from phrases that allow gaps: the gap absorbs them
+// when the answer has them.
+var articles = map[string]bool{"a": true, "an": true, "the": true}
+
+// ConceptIDs lists the rubric's concepts in order.
+func (g *Grader) ConceptIDs() []string {
+	ids := make([]string, len(g.concepts))
+	for i, c := range g.concepts {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// Concept returns the rubric entry with the given ID.
+func (g *Grader) Concept(id string) (Concept, bool) {
+	for _, c := range g.concepts {
+		if c.ID == id {
+			return c.Concept, true
+		}
+	}
+	return Concept{}, false
+}

@@ -1,0 +1,561 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/load"
+)
+
+// Load started from the dashboard is bounded like the headless lab's.
+const (
+	dashLoadDuration    = 60 * time.Second
+	dashLoadMaxRequests = 2_000_000
+	dashLoadConns       = 8
+)
+
+type clusterKeys struct {
+	Load, Kill, Restart, Policy, KeepAlive, Runtime, More, Fewer, Panel, Lesson key.Binding
+}
+
+func newClusterKeys() clusterKeys {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return clusterKeys{
+		Load:      b("s", "start/stop load", "s"),
+		Kill:      b("x", "kill selected worker", "x"),
+		Restart:   b("R", "rolling restart", "R"),
+		Policy:    b("p", "policy rr/none", "p"),
+		KeepAlive: b("a", "keep-alive on/off", "a"),
+		Runtime:   b("g", "runtime go/node", "g"),
+		More:      b("+", "more workers", "+", "="),
+		Fewer:     b("-", "fewer workers", "-"),
+		Panel:     b("tab", "next panel", "tab"),
+		Lesson:    b("o", "open the lesson here", "o"),
+	}
+}
+
+// Messages from the cluster and the load generator.
+type (
+	clusterStartedMsg struct {
+		gen int
+		cl  *cluster.Cluster
+		err error
+	}
+	clusterEventMsg struct {
+		gen int
+		ev  cluster.Event
+		ok  bool
+	}
+	clusterSnapshotMsg struct {
+		gen  int
+		snap cluster.Snapshot
+	}
+	clusterTickMsg struct{ gen int }
+	loadSampleMsg  struct {
+		run    int
+		sample load.Sample
+		ok     bool
+	}
+	loadDoneMsg struct {
+		run int
+		res *load.Result
+		err error
+	}
+	clusterActionMsg struct {
+		what string
+		err  error
+	}
+)
+
+// dashPanel is a panel of a lab dashboard and the lesson section it
+// demonstrates.
+type dashPanel struct {
+	title   string
+	lesson  string
+	section string
+}
+
+var clusterPanels = []dashPanel{
+	{"Workers", "q14", "The shape of a cluster"},
+	{"Requests/s and latency", "q14", "How connections reach workers: two scheduling policies"},
+	{"Events", "q14", "The primary's job: supervision"},
+}
+
+// clusterLab is the dashboard of the cluster lab: a real cluster (the Go
+// one re-executes nodedive; the Node one runs the lesson's server.js),
+// load from labs/load, and the controls Node's cluster module has.
+type clusterLab struct {
+	c    *common
+	keys clusterKeys
+
+	runtime   cluster.Runtime
+	policy    cluster.Policy
+	workers   int
+	keepAlive bool
+
+	// gen counts cluster starts, so messages from an old cluster are
+	// recognised and dropped after a restart.
+	gen     int
+	cl      *cluster.Cluster
+	ctx     context.Context
+	cancel  context.CancelFunc
+	events  <-chan cluster.Event
+	unsub   func()
+	snap    cluster.Snapshot
+	log     []cluster.Event
+	failure string
+
+	loadRun     int
+	loadCancel  context.CancelFunc
+	samples     chan load.Sample
+	rps, p99    []float64
+	perWorker   map[int]int64
+	lastResult  *load.Result
+	loadRunning bool
+
+	selected int
+	panel    int
+}
+
+func newClusterLab(c *common) screen {
+	return &clusterLab{c: c, keys: newClusterKeys(), runtime: cluster.RuntimeGo, policy: cluster.PolicyRR, workers: 2, perWorker: map[int]int64{}}
+}
+
+func (l *clusterLab) Init() tea.Cmd { return l.start() }
+
+// start (re)starts the cluster with the current settings, in a Cmd.
+func (l *clusterLab) start() tea.Cmd {
+	l.stopCluster()
+	l.gen++
+	gen := l.gen
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.snap, l.log, l.failure, l.selected = cluster.Snapshot{}, nil, "", 0
+	cfg := cluster.Config{Runtime: l.runtime, Workers: l.workers, Policy: l.policy, Log: discardWriter{}}
+	ctx := l.ctx
+	return func() tea.Msg {
+		cl, err := cluster.Start(ctx, cfg)
+		return clusterStartedMsg{gen: gen, cl: cl, err: err}
+	}
+}
+
+// discardWriter swallows worker output: the dashboard shows events instead,
+// and stray writes would tear the screen.
+type discardWriter struct{}
+
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// stopCluster ends the running cluster and load; the cluster stops
+// gracefully when its context ends.
+func (l *clusterLab) stopCluster() {
+	l.stopLoad()
+	if l.unsub != nil {
+		l.unsub()
+		l.unsub = nil
+	}
+	if l.cancel != nil {
+		l.cancel()
+	}
+}
+
+// Leave stops everything and waits (bounded) for the workers to exit.
+func (l *clusterLab) Leave() tea.Cmd {
+	cl := l.cl
+	l.stopCluster()
+	l.cl = nil
+	return func() tea.Msg {
+		if cl != nil {
+			select {
+			case <-cl.Done():
+			case <-time.After(5 * time.Second):
+			}
+		}
+		return nil
+	}
+}
+
+func waitClusterEvent(gen int, ch <-chan cluster.Event) tea.Cmd {
+	return func() tea.Msg {
+		ev, ok := <-ch
+		return clusterEventMsg{gen: gen, ev: ev, ok: ok}
+	}
+}
+
+func (l *clusterLab) snapshotCmd() tea.Cmd {
+	cl, gen := l.cl, l.gen
+	return func() tea.Msg { return clusterSnapshotMsg{gen: gen, snap: cl.Snapshot()} }
+}
+
+func tickCluster(gen int) tea.Cmd {
+	return tea.Tick(500*time.Millisecond, func(time.Time) tea.Msg { return clusterTickMsg{gen} })
+}
+
+func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case clusterStartedMsg:
+		if msg.gen != l.gen {
+			if msg.cl != nil {
+				msg.cl.Stop(context.Background()) //nolint:errcheck // an outdated cluster
+			}
+			return nil
+		}
+		if msg.err != nil {
+			l.failure = msg.err.Error()
+			return reportError(msg.err)
+		}
+		l.cl = msg.cl
+		l.events, l.unsub = l.cl.Subscribe()
+		l.log = append(l.log, l.cl.Events()...)
+		return tea.Batch(waitClusterEvent(l.gen, l.events), l.snapshotCmd(), tickCluster(l.gen))
+	case clusterEventMsg:
+		if msg.gen != l.gen || !msg.ok {
+			return nil
+		}
+		l.log = append(l.log, msg.ev)
+		if len(l.log) > 200 {
+			l.log = l.log[len(l.log)-200:]
+		}
+		cmds := []tea.Cmd{waitClusterEvent(l.gen, l.events), l.snapshotCmd()}
+		if msg.ev.Kind == cluster.EventCrashLoop {
+			cmds = append(cmds, warn(msg.ev.Message))
+		}
+		return tea.Batch(cmds...)
+	case clusterSnapshotMsg:
+		if msg.gen == l.gen {
+			l.snap = msg.snap
+			l.selected = min(l.selected, max(len(l.snap.Workers)-1, 0))
+		}
+		return nil
+	case clusterTickMsg:
+		if msg.gen != l.gen || l.cl == nil {
+			return nil
+		}
+		select {
+		case <-l.cl.Done():
+			if err := l.cl.Err(); err != nil {
+				l.failure = err.Error()
+			}
+			return l.snapshotCmd()
+		default:
+		}
+		return tea.Batch(l.snapshotCmd(), tickCluster(l.gen))
+	case loadSampleMsg:
+		if msg.run != l.loadRun || !msg.ok {
+			return nil
+		}
+		l.rps = appendCapped(l.rps, msg.sample.RPS, 120)
+		l.p99 = appendCapped(l.p99, float64(msg.sample.P99)/float64(time.Millisecond), 120)
+		for pid, n := range msg.sample.PerWorker {
+			l.perWorker[pid] += n
+		}
+		return waitSample(l.loadRun, l.samples)
+	case loadDoneMsg:
+		if msg.run != l.loadRun {
+			return nil
+		}
+		l.loadRunning = false
+		if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
+			return reportError(msg.err)
+		}
+		l.lastResult = msg.res
+		if msg.res != nil {
+			return info(fmt.Sprintf("load done: %d requests, %d errors, %.0f req/s, p99 %s",
+				msg.res.Requests, msg.res.Errors, msg.res.RPS, msg.res.Latency.P99.Round(time.Microsecond*100)))
+		}
+		return nil
+	case clusterActionMsg:
+		if msg.err != nil {
+			return reportError(fmt.Errorf("%s: %w", msg.what, msg.err))
+		}
+		return success(msg.what + " done")
+	case tea.KeyPressMsg:
+		return l.key(msg)
+	}
+	return nil
+}
+
+func appendCapped(xs []float64, v float64, n int) []float64 {
+	xs = append(xs, v)
+	if len(xs) > n {
+		xs = xs[len(xs)-n:]
+	}
+	return xs
+}
+
+func waitSample(run int, ch <-chan load.Sample) tea.Cmd {
+	return func() tea.Msg {
+		s, ok := <-ch
+		return loadSampleMsg{run: run, sample: s, ok: ok}
+	}
+}
+
+// startLoad runs labs/load against the cluster until stopped, bounded in
+// time and count; per-second samples come back through a channel.
+func (l *clusterLab) startLoad() tea.Cmd {
+	if l.cl == nil {
+		return warn("the cluster is not running yet")
+	}
+	l.loadRun++
+	run := l.loadRun
+	ctx, cancel := context.WithCancel(l.ctx)
+	l.loadCancel = cancel
+	l.loadRunning = true
+	l.rps, l.p99, l.perWorker = nil, nil, map[int]int64{}
+	samples := make(chan load.Sample, 16)
+	l.samples = samples
+	cfg := load.Config{
+		URL: l.cl.URL(), Duration: dashLoadDuration, MaxRequests: dashLoadMaxRequests,
+		Connections: dashLoadConns, KeepAlive: l.keepAlive, Timeout: 2 * time.Second,
+		OnSample: func(s load.Sample) {
+			select {
+			case samples <- s:
+			default: // the UI is behind: drop a sample rather than block the load
+			}
+		},
+	}
+	return tea.Batch(waitSample(run, samples), func() tea.Msg {
+		res, err := load.Run(ctx, cfg)
+		close(samples)
+		return loadDoneMsg{run: run, res: res, err: err}
+	})
+}
+
+func (l *clusterLab) stopLoad() {
+	if l.loadCancel != nil {
+		l.loadCancel()
+		l.loadCancel = nil
+	}
+}
+
+func (l *clusterLab) key(msg tea.KeyPressMsg) tea.Cmd {
+	k, g := l.keys, l.c.keys
+	switch {
+	case key.Matches(msg, g.Up):
+		l.selected = max(l.selected-1, 0)
+	case key.Matches(msg, g.Down):
+		l.selected = min(l.selected+1, max(len(l.snap.Workers)-1, 0))
+	case key.Matches(msg, k.Load):
+		if l.loadRunning {
+			l.stopLoad()
+			return nil
+		}
+		return l.startLoad()
+	case key.Matches(msg, k.Kill):
+		if l.cl == nil || len(l.snap.Workers) == 0 {
+			return nil
+		}
+		w := l.snap.Workers[l.selected]
+		cl := l.cl
+		return func() tea.Msg {
+			return clusterActionMsg{what: fmt.Sprintf("kill worker %d (pid %d)", w.ID, w.PID), err: cl.KillWorker(w.ID)}
+		}
+	case key.Matches(msg, k.Restart):
+		if l.cl == nil {
+			return nil
+		}
+		cl, ctx := l.cl, l.ctx
+		return tea.Batch(info("rolling restart: one worker at a time"), func() tea.Msg {
+			return clusterActionMsg{what: "rolling restart", err: cl.RollingRestart(ctx)}
+		})
+	case key.Matches(msg, k.Policy):
+		if l.policy == cluster.PolicyRR {
+			l.policy = cluster.PolicyNone
+		} else {
+			l.policy = cluster.PolicyRR
+		}
+		return tea.Batch(info("restarting the cluster with policy "+string(l.policy)), l.start())
+	case key.Matches(msg, k.Runtime):
+		if l.runtime == cluster.RuntimeGo {
+			l.runtime = cluster.RuntimeNode
+		} else {
+			l.runtime = cluster.RuntimeGo
+		}
+		return tea.Batch(info("restarting the cluster on "+string(l.runtime)), l.start())
+	case key.Matches(msg, k.More):
+		if l.workers < 8 {
+			l.workers++
+			return l.start()
+		}
+	case key.Matches(msg, k.Fewer):
+		if l.workers > 1 {
+			l.workers--
+			return l.start()
+		}
+	case key.Matches(msg, k.KeepAlive):
+		l.keepAlive = !l.keepAlive
+		state := "off: every request opens a new connection, so round-robin spreads requests"
+		if l.keepAlive {
+			state = "on: each load connection sticks to the worker that accepted it"
+		}
+		return info("keep-alive " + state + " (applies to the next load)")
+	case key.Matches(msg, k.Panel):
+		l.panel = (l.panel + 1) % len(clusterPanels)
+	case key.Matches(msg, k.Lesson):
+		p := clusterPanels[l.panel]
+		return openLessonAt(l.c, p.lesson, p.section)
+	}
+	return nil
+}
+
+func (l *clusterLab) View() string {
+	c := l.c
+	s := c.styles
+	w, h := c.width, c.bodyHeight()
+	status := fmt.Sprintf("runtime %s · policy %s · %d workers · keep-alive %s",
+		l.runtime, l.policy, l.workers, onOff(l.keepAlive))
+	switch {
+	case l.failure != "":
+		status = s.Danger.Render("cluster failed: ") + l.failure
+	case l.cl == nil:
+		status = s.Warning.Render("starting the cluster… ") + status
+	default:
+		status = s.Success.Render(l.cl.URL()) + "  " + status
+		if l.loadRunning {
+			status += s.Warning.Render("  · load running")
+		}
+	}
+	head := ansi.Truncate(status, w, "…")
+	bodyH := h - 1
+	workersH := min(len(l.snap.Workers)+4, max(bodyH/2, 5))
+	chartsH := 5
+	eventsH := max(bodyH-workersH-chartsH, 3)
+
+	workers := c.panel(l.panelTitle(0), l.workersView(w-4), w, workersH, l.panel == 0)
+	charts := c.panel(l.panelTitle(1), l.chartsView(w-4), w, chartsH, l.panel == 1)
+	events := c.panel(l.panelTitle(2), strings.Join(tail(l.eventLines(w-4), eventsH-2), "\n"), w, eventsH, l.panel == 2)
+	return head + "\n" + workers + "\n" + charts + "\n" + events
+}
+
+func (l *clusterLab) panelTitle(i int) string {
+	p := clusterPanels[i]
+	return fmt.Sprintf("%s · %s › %s", p.title, p.lesson, p.section)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+func (l *clusterLab) workersView(w int) string {
+	s := l.c.styles
+	lines := []string{s.Muted.Render(fmt.Sprintf("  %-4s %-8s %-10s %9s %7s %6s %10s", "ID", "PID", "STATE", "REQUESTS", "SHARE", "CONNS", "RSS"))}
+	var total uint64
+	for _, wk := range l.snap.Workers {
+		total += wk.Requests
+	}
+	for i, wk := range l.snap.Workers {
+		share := 0.0
+		if total > 0 {
+			share = float64(wk.Requests) / float64(total) * 100
+		}
+		st := s.Text
+		switch wk.State {
+		case cluster.StateListening:
+			st = s.Success
+		case cluster.StateDraining, cluster.StateStarting:
+			st = s.Warning
+		}
+		line := fmt.Sprintf("%-4d %-8d %s %9d %6.1f%% %6d %10s", wk.ID, wk.PID, st.Render(fmt.Sprintf("%-10s", wk.State)),
+			wk.Requests, share, wk.Conns, humanBytes(wk.RSS))
+		cursor := "  "
+		if i == l.selected {
+			cursor = s.Accent.Render(s.Cursor)
+		}
+		lines = append(lines, ansi.Truncate(cursor+line, w, "…"))
+	}
+	if len(l.snap.Workers) == 0 {
+		lines = append(lines, s.Muted.Render("  no workers yet"))
+	}
+	lines = append(lines, s.Muted.Render(fmt.Sprintf("  primary pid %d · respawns %d · rolling restarts %d", l.snap.PrimaryPID, l.snap.Respawns, l.snap.Restarts)))
+	return strings.Join(lines, "\n")
+}
+
+func (l *clusterLab) chartsView(w int) string {
+	s := l.c.styles
+	label := 16
+	cw := max(w-label-12, 10)
+	last := func(xs []float64) float64 {
+		if len(xs) == 0 {
+			return 0
+		}
+		return xs[len(xs)-1]
+	}
+	rps := s.Muted.Render(padRight("requests/s", label)) + s.Accent.Render(sparkline(l.rps, cw)) + fmt.Sprintf(" %7.0f", last(l.rps))
+	p99 := s.Muted.Render(padRight("p99 latency ms", label)) + s.Warning.Render(sparkline(l.p99, cw)) + fmt.Sprintf(" %7.1f", last(l.p99))
+	var split []string
+	for _, wk := range l.snap.Workers {
+		if n := l.perWorker[wk.PID]; n > 0 {
+			split = append(split, fmt.Sprintf("pid %d: %d", wk.PID, n))
+		}
+	}
+	note := s.Muted.Render("this load: " + strings.Join(split, " · "))
+	if len(split) == 0 {
+		note = s.Muted.Render("press s to start load (8 connections, keep-alive " + onOff(l.keepAlive) + ")")
+	}
+	return strings.Join([]string{rps, p99, ansi.Truncate(note, w, "…")}, "\n")
+}
+
+func (l *clusterLab) eventLines(w int) []string {
+	s := l.c.styles
+	var lines []string
+	for _, ev := range l.log {
+		st := s.Text
+		switch ev.Kind {
+		case cluster.EventExited, cluster.EventKilled, cluster.EventCrashLoop, cluster.EventRestartFailed:
+			st = s.Danger
+		case cluster.EventRespawned, cluster.EventRestartBegin, cluster.EventRestartStep, cluster.EventDraining:
+			st = s.Warning
+		case cluster.EventListening, cluster.EventRestartDone:
+			st = s.Success
+		}
+		line := s.Muted.Render(ev.Time.Format("15:04:05")) + " " + st.Render(fmt.Sprintf("%-14s", ev.Kind)) + " " + ev.Message
+		lines = append(lines, ansi.Truncate(line, w, "…"))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, s.Muted.Render("waiting for the first worker…"))
+	}
+	return lines
+}
+
+func (l *clusterLab) Title() string { return "Cluster lab" }
+func (l *clusterLab) Meta() string  { return "lesson q14" }
+
+func (l *clusterLab) Capturing() bool { return false }
+
+func (l *clusterLab) ShortHelp() []key.Binding {
+	k := l.keys
+	return []key.Binding{k.Load, k.Kill, k.Restart, k.Policy, k.KeepAlive, k.Lesson}
+}
+
+func (l *clusterLab) FullHelp() [][]key.Binding {
+	k, g := l.keys, l.c.keys
+	return [][]key.Binding{
+		{g.Up, g.Down, k.Kill, k.Restart},
+		{k.Load, k.KeepAlive, k.Policy, k.Runtime, k.More, k.Fewer},
+		{k.Panel, k.Lesson},
+	}
+}
+
+// openLessonAt opens a lesson at a section title.
+func openLessonAt(c *common, id, section string) tea.Cmd {
+	l, err := c.course.Find(id)
+	if err != nil {
+		return reportError(err)
+	}
+	slug := ""
+	if i, err := l.FindSection(section); err == nil {
+		slug = l.Sections[i].Slug
+	}
+	return push(newReaderAt(c, l, slug, 0))
+}
