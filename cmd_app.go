@@ -15,8 +15,9 @@ import (
 	"github.com/nodedive/nodedive/ui"
 )
 
-// startApp opens the full-screen app, optionally straight on a lesson.
-func startApp(cmd *cobra.Command, open string) error {
+// startApp opens the full-screen app; opts adjust where it starts (a
+// lesson, a quiz).
+func startApp(cmd *cobra.Command, opts ...func(*ui.Options)) error {
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return errors.New("the app needs a terminal; for scripts use the subcommands (nodedive --help), e.g. nodedive read q14")
 	}
@@ -39,12 +40,15 @@ func startApp(cmd *cobra.Command, open string) error {
 	case rec != nil:
 		notice = rec.String()
 	}
-	return ui.Run(cmd.Context(), ui.Options{
+	o := ui.Options{
 		Course:   course,
 		Renderer: render.New(filepath.Join(d.Cache, "render")),
 		Store:    store,
 		Progress: p,
 		Notice:   notice,
-		Open:     open,
-	})
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	return ui.Run(cmd.Context(), o)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -10,13 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nodedive/nodedive/quiz"
+	"github.com/nodedive/nodedive/ui"
 )
-
-// errQuizScreen is what `nodedive quiz` says until the quiz screen is built
-// into the app.
-var errQuizScreen = errors.New("the quiz screen is not available in this build: " +
-	"list the questions with `nodedive quiz list [--topic T]` and grade an answer with " +
-	"`echo \"your answer\" | nodedive grade ID`")
 
 func newQuizCmd() *cobra.Command {
 	var (
@@ -34,11 +28,15 @@ func newQuizCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if topic != "" {
-				if _, err := quiz.ResolveTopic(topic); err != nil {
+				t, err := quiz.ResolveTopic(topic)
+				if err != nil {
 					return err
 				}
+				topic = t
 			}
-			return errQuizScreen
+			return startApp(cmd, func(o *ui.Options) {
+				o.Quiz, o.QuizMock = &topic, mock
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&topic, "topic", "t", "", "practise one topic: "+strings.Join(quiz.Topics, ", "))

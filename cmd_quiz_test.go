@@ -45,7 +45,9 @@ func TestQuizErrors(t *testing.T) {
 	}
 	for _, args := range [][]string{{"quiz"}, {"quiz", "--mock"}, {"quiz", "--topic", "events"}} {
 		_, err := runQuizCLI(t, "", args...)
-		if !errors.Is(err, errQuizScreen) || !strings.Contains(err.Error(), "quiz list") || !strings.Contains(err.Error(), "grade") {
+		// Tests have no terminal: the quiz screen refuses and points to
+		// the headless commands.
+		if err == nil || !strings.Contains(err.Error(), "needs a terminal") {
 			t.Errorf("%v: %v", args, err)
 		}
 	}

@@ -71,5 +71,5 @@ func runChildRole(args []string) bool {
 
 // runApp opens the full-screen app.
 func runApp(cmd *cobra.Command, _ []string) error {
-	return startApp(cmd, "")
+	return startApp(cmd)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/lessons/progress"
 	"github.com/nodedive/nodedive/lessons/render"
+	"github.com/nodedive/nodedive/quiz"
 )
 
 // Minimum size the app draws in; smaller terminals get a short notice.
@@ -41,6 +42,10 @@ type Options struct {
 	Now  func() time.Time
 	// Open is an optional first screen: a lesson ID (e.g. "q14").
 	Open string
+	// Quiz opens a quiz session first: a topic ("" for all topics) with
+	// QuizMock false, or a mock interview with QuizMock true.
+	Quiz     *string
+	QuizMock bool
 }
 
 // Model is the root bubbletea model.
@@ -54,6 +59,9 @@ type Model struct {
 	started  time.Time
 	notice   string
 	open     string
+	// The quiz to open once the bank is loaded (nodedive quiz).
+	quizTopic *string
+	quizMock  bool
 }
 
 // New builds the app. It does no I/O: progress comes in Options.
@@ -84,7 +92,7 @@ func New(o Options) *Model {
 	if o.Store != nil {
 		c.saver = &saver{store: o.Store}
 	}
-	m := &Model{c: c, help: help.New(), askedBg: o.Dark == nil, notice: o.Notice, open: o.Open}
+	m := &Model{c: c, help: help.New(), askedBg: o.Dark == nil, notice: o.Notice, open: o.Open, quizTopic: o.Quiz, quizMock: o.QuizMock}
 	m.stack = []screen{newHome(c)}
 	m.applyHelpStyles()
 	return m
@@ -101,7 +109,7 @@ func Run(ctx context.Context, o Options) error {
 }
 
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.top().Init()}
+	cmds := []tea.Cmd{m.top().Init(), loadBank}
 	if m.askedBg {
 		// Asked, not awaited: the first frame is drawn dark at once and
 		// redrawn if the terminal says it is light.
@@ -145,8 +153,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 
+	case bankLoadedMsg:
+		if msg.err != nil {
+			return m, reportError(fmt.Errorf("quiz bank: %w", msg.err))
+		}
+		m.c.bank = msg.bank
+		cmds := []tea.Cmd{m.stack[0].Update(resumedMsg{})}
+		if m.quizTopic != nil || m.quizMock {
+			cmds = append(cmds, openQuiz(m.c, m.quizTopic, m.quizMock))
+			m.quizTopic, m.quizMock = nil, false
+		}
+		return m, tea.Batch(cmds...)
+
 	case infoMsg:
-		return m, m.status.set(msg)
+		return m, m.status.set(m.c, msg)
 	case clearInfoMsg:
 		m.status.clear(msg.serial)
 		return m, nil
@@ -177,6 +197,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, m.top().Update(msg)
+}
+
+// loadBank parses the question bank in the background: the home screen
+// draws without waiting for it.
+func loadBank() tea.Msg {
+	b, err := quiz.LoadBank()
+	return bankLoadedMsg{bank: b, err: err}
 }
 
 // quitMsg ends the program once pending saves have been issued.

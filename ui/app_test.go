@@ -128,7 +128,7 @@ func (d *driver) view() string { return d.m.View().Content }
 
 func newDriver(t testing.TB, dark bool, w, h int) *driver {
 	d := &driver{t: t, m: newTestApp(t, dark, nil)}
-	d.m.status.noTimers = true
+	d.m.c.noTimers = true
 	d.run(d.m.Init(), 0)
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})
 	return d
@@ -295,7 +295,7 @@ func TestReaderSectionsSearchAndReadTracking(t *testing.T) {
 func TestReaderRemembersPlacePerLesson(t *testing.T) {
 	store := progress.Open(t.TempDir())
 	d := &driver{t: t, m: newTestApp(t, true, store)}
-	d.m.status.noTimers = true
+	d.m.c.noTimers = true
 	d.run(d.m.Init(), 0)
 	d.send(tea.WindowSizeMsg{Width: 90, Height: 30})
 	d.keys("4", "]", "]", "]", "j", "j")
@@ -314,7 +314,7 @@ func TestReaderRemembersPlacePerLesson(t *testing.T) {
 
 	// A new session, at another width, reopens at the same section.
 	d2 := &driver{t: t, m: newTestApp(t, true, store)}
-	d2.m.status.noTimers = true
+	d2.m.c.noTimers = true
 	d2.run(d2.m.Init(), 0)
 	d2.send(tea.WindowSizeMsg{Width: 130, Height: 40})
 	if !strings.Contains(ansi.Strip(d2.view()), "Continue where you left off") {
@@ -337,7 +337,7 @@ func TestTinyTerminalsShowANotice(t *testing.T) {
 func TestLightBackgroundRestylesWithoutBlocking(t *testing.T) {
 	m := newTestApp(t, true, nil)
 	m.askedBg = true
-	m.status.noTimers = true
+	m.c.noTimers = true
 	d := &driver{t: t, m: m}
 	d.run(m.Init(), 0)
 	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})

@@ -11,6 +11,7 @@ import (
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/lessons/progress"
 	"github.com/nodedive/nodedive/lessons/render"
+	"github.com/nodedive/nodedive/quiz"
 )
 
 // common is what every screen shares: look, keys, size and the learner's
@@ -21,12 +22,25 @@ type common struct {
 	width  int
 	height int
 
-	course   *lessons.Course
+	course *lessons.Course
+	// bank is loaded in the background at start; nil until then.
+	bank     *quiz.Bank
 	renderer *render.Renderer
 	// saver persists progress; nil keeps progress in memory only.
 	saver    *saver
 	progress *progress.Progress
 	now      func() time.Time
+	// noTimers turns off timed messages (status expiry, clocks): tests
+	// drive the model synchronously and cannot wait for them.
+	noTimers bool
+}
+
+// after delivers msg() once d has passed.
+func (c *common) after(d time.Duration, msg func() tea.Msg) tea.Cmd {
+	if c.noTimers {
+		return nil
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg() })
 }
 
 // headerHeight and footerHeight frame every screen's body.

@@ -195,8 +195,8 @@ func (l *clusterLab) snapshotCmd() tea.Cmd {
 	return func() tea.Msg { return clusterSnapshotMsg{gen: gen, snap: cl.Snapshot()} }
 }
 
-func tickCluster(gen int) tea.Cmd {
-	return tea.Tick(500*time.Millisecond, func(time.Time) tea.Msg { return clusterTickMsg{gen} })
+func (l *clusterLab) tickCluster(gen int) tea.Cmd {
+	return l.c.after(500*time.Millisecond, func() tea.Msg { return clusterTickMsg{gen} })
 }
 
 func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
@@ -215,7 +215,7 @@ func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
 		l.cl = msg.cl
 		l.events, l.unsub = l.cl.Subscribe()
 		l.log = append(l.log, l.cl.Events()...)
-		return tea.Batch(waitClusterEvent(l.gen, l.events), l.snapshotCmd(), tickCluster(l.gen))
+		return tea.Batch(waitClusterEvent(l.gen, l.events), l.snapshotCmd(), l.tickCluster(l.gen))
 	case clusterEventMsg:
 		if msg.gen != l.gen || !msg.ok {
 			return nil
@@ -247,7 +247,7 @@ func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
 			return l.snapshotCmd()
 		default:
 		}
-		return tea.Batch(l.snapshotCmd(), tickCluster(l.gen))
+		return tea.Batch(l.snapshotCmd(), l.tickCluster(l.gen))
 	case loadSampleMsg:
 		if msg.run != l.loadRun || !msg.ok {
 			return nil

@@ -89,3 +89,19 @@ func wrapLines(lines []string, w int) []string {
 	}
 	return out
 }
+
+// wrapIndent wraps s to width w, with first before the first line and the
+// same width of spaces before the others, so list items and corrections
+// keep their indentation when they wrap.
+func wrapIndent(first, s string, w int) []string {
+	pad := strings.Repeat(" ", ansi.StringWidth(first))
+	lines := strings.Split(ansi.Wrap(s, max(w-len(pad), 10), ""), "\n")
+	for i := range lines {
+		if i == 0 {
+			lines[i] = first + lines[i]
+		} else {
+			lines[i] = pad + lines[i]
+		}
+	}
+	return lines
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/quiz"
 )
 
 // labInfo describes one live lab for the labs menu.
@@ -70,32 +71,136 @@ func openQuizFor(c *common, l *lessons.Lesson) tea.Cmd {
 	if l.QuizTopic == "" {
 		return info(l.ID + " has no quiz")
 	}
-	return warn("the quiz screen is not in this build; grade an answer with: nodedive grade " + l.ID)
+	topic := l.QuizTopic
+	return openQuiz(c, &topic, false)
 }
 
-// quizMastery is the share of a topic the learner has shown they know:
-// the best scores of the questions they attempted, averaged.
-func quizMastery(c *common, l *lessons.Lesson) float64 {
-	total, n := 0, 0
-	for id, q := range c.progress.Quiz {
-		if id == l.ID || strings.HasPrefix(id, l.QuizTopic+"-") {
-			total += q.BestScore
-			n++
-		}
+// openQuiz opens a practice session on a topic, or a mock interview.
+func openQuiz(c *common, topic *string, mock bool) tea.Cmd {
+	if c.bank == nil {
+		return info("the question bank is still loading; try again in a moment")
 	}
-	if n == 0 {
+	if mock {
+		return push(newMock(c))
+	}
+	t := ""
+	if topic != nil {
+		t = *topic
+	}
+	s, err := newPractice(c, t)
+	if err != nil {
+		return reportError(err)
+	}
+	return push(s)
+}
+
+// quizMastery is how much of a lesson's topic the learner has shown they
+// know (0 until the bank is loaded).
+func quizMastery(c *common, l *lessons.Lesson) float64 {
+	if c.bank == nil || l.QuizTopic == "" {
 		return 0
 	}
-	return float64(total) / float64(n) / 100
+	return c.bank.Mastery(c.progress, l.QuizTopic)
 }
 
 // practiceEntries are the home screen's doors to quizzes, reviews and labs.
 func practiceEntries(c *common) []homeEntry {
+	due := 0
+	if c.bank != nil {
+		due = len(c.bank.Due(c.progress, c.now()))
+	}
+	reviewDesc := "nothing due: questions you miss come back here on a schedule"
+	if due > 0 {
+		reviewDesc = "questions and concepts you missed, spaced out so they stick"
+	}
 	return []homeEntry{
+		{label: "Quiz", desc: "practice by topic, or a timed mock interview",
+			open: func() tea.Cmd { return push(newQuizMenu(c)) }},
+		{label: fmt.Sprintf("Review due (%d)", due), desc: reviewDesc,
+			open: func() tea.Cmd {
+				if c.bank == nil {
+					return info("the question bank is still loading")
+				}
+				s, err := newReviewSession(c)
+				if err != nil {
+					return info(err.Error())
+				}
+				return push(s)
+			}},
 		{label: "Labs", desc: "cluster · secure · emitter · modules · scale",
 			open: func() tea.Cmd { return push(newLabsMenu(c)) }},
 	}
 }
+
+// quizMenu picks a practice topic or the mock interview.
+type quizMenu struct {
+	c      *common
+	items  []string // "" = all topics, "mock" = mock interview, else a topic
+	cursor int
+}
+
+func newQuizMenu(c *common) *quizMenu {
+	items := []string{"mock", ""}
+	items = append(items, quiz.Topics...)
+	return &quizMenu{c: c, items: items}
+}
+
+func (m *quizMenu) Init() tea.Cmd { return nil }
+
+func (m *quizMenu) Update(msg tea.Msg) tea.Cmd {
+	k := m.c.keys
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(msg, k.Up):
+			m.cursor = (m.cursor - 1 + len(m.items)) % len(m.items)
+		case key.Matches(msg, k.Down):
+			m.cursor = (m.cursor + 1) % len(m.items)
+		case key.Matches(msg, k.Select):
+			item := m.items[m.cursor]
+			if item == "mock" {
+				return openQuiz(m.c, nil, true)
+			}
+			return openQuiz(m.c, &item, false)
+		}
+	}
+	return nil
+}
+
+func (m *quizMenu) View() string {
+	s := m.c.styles
+	w := m.c.width
+	lines := []string{"", s.Title.Render("  Quiz") + s.Subtitle.Render("  answers are graded by concept against model interview answers"), ""}
+	for i, item := range m.items {
+		label, desc := item, ""
+		switch item {
+		case "mock":
+			label, desc = "Mock interview", fmt.Sprintf("five interview questions, one per topic, %s each, then a report", quiz.MockQuestionTime)
+		case "":
+			label, desc = "All topics", "every question, quick kinds first"
+		default:
+			if m.c.bank != nil {
+				if qs, err := m.c.bank.ByTopic(item); err == nil {
+					desc = fmt.Sprintf("%d questions · mastery %.0f%%", len(qs), m.c.bank.Mastery(m.c.progress, item)*100)
+				}
+			}
+		}
+		cursor, st := "  ", s.Item
+		if i == m.cursor {
+			cursor, st = s.Accent.Render(s.Cursor), s.ItemSelected
+		}
+		lines = append(lines, ansi.Truncate(cursor+st.Render(label)+"  "+s.ItemDesc.Render(desc), w, "…"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *quizMenu) Title() string   { return "Quiz" }
+func (m *quizMenu) Meta() string    { return "" }
+func (m *quizMenu) Capturing() bool { return false }
+func (m *quizMenu) ShortHelp() []key.Binding {
+	k := m.c.keys
+	return []key.Binding{k.Up, k.Down, k.Select}
+}
+func (m *quizMenu) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
 // labsMenu lists the labs.
 type labsMenu struct {

@@ -48,12 +48,9 @@ func report(kind infoKind, text string) tea.Cmd {
 type status struct {
 	msg    infoMsg
 	serial int
-	// noTimers keeps messages until replaced (tests drive the model
-	// synchronously and cannot wait for timers).
-	noTimers bool
 }
 
-func (s *status) set(m infoMsg) tea.Cmd {
+func (s *status) set(c *common, m infoMsg) tea.Cmd {
 	s.msg = m
 	s.serial++
 	ttl := m.ttl
@@ -64,10 +61,7 @@ func (s *status) set(m infoMsg) tea.Cmd {
 		}
 	}
 	serial := s.serial
-	if s.noTimers {
-		return nil
-	}
-	return tea.Tick(ttl, func(time.Time) tea.Msg { return clearInfoMsg{serial} })
+	return c.after(ttl, func() tea.Msg { return clearInfoMsg{serial} })
 }
 
 func (s *status) clear(serial int) {
