@@ -15,6 +15,7 @@ func newLabCmd() *cobra.Command {
 		newLabEmitterCmd(),
 		newLabModulesCmd(),
 		newLabClusterCmd(),
+		newLabSecureCmd(),
 	)
 	return cmd
 }

@@ -1,0 +1,61 @@
+package secure
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/secure/ratelimit"
+)
+
+// ClusterApp is the name the app is registered under in labs/cluster: a
+// cluster started with App: ClusterApp and AppConfig: the JSON of a Config
+// serves it from every worker.
+const ClusterApp = "secure"
+
+// rateLimitCall is the primary-side handler the "primary" store calls.
+const rateLimitCall = "secure.ratelimit"
+
+func init() { cluster.RegisterApp(ClusterApp, newClusterApp) }
+
+// newClusterApp builds the app in a worker process from its JSON config.
+func newClusterApp(w *cluster.Worker, raw json.RawMessage) (*cluster.App, error) {
+	var cfg Config
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return nil, fmt.Errorf("secure app config: %w", err)
+	}
+	opt := Options{PID: w.PID()}
+	if cfg.Store == StorePrimary && !cfg.Weak.NoRateLimit {
+		opt.Store = ratelimit.NewRemote(func(ctx context.Context, data []byte) ([]byte, error) {
+			var out json.RawMessage
+			err := w.Call(ctx, rateLimitCall, json.RawMessage(data), &out)
+			return out, err
+		})
+	}
+	app, err := New(cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &cluster.App{Handler: app, Configure: func(s *http.Server) { app.ConfigureServer(s) }}, nil
+}
+
+// ClusterHandlers returns what the cluster primary must answer for cfg: for
+// the "primary" store, one Memory store holding every worker's counters.
+func ClusterHandlers(cfg Config) map[string]cluster.Handler {
+	cfg = cfg.WithDefaults()
+	if cfg.Store != StorePrimary || cfg.Weak.NoRateLimit {
+		return nil
+	}
+	serve := ratelimit.ServeRemote(ratelimit.NewMemory(cfg.Window))
+	return map[string]cluster.Handler{
+		rateLimitCall: func(ctx context.Context, _ cluster.WorkerRef, payload json.RawMessage) (any, error) {
+			out, err := serve(ctx, payload)
+			if err != nil {
+				return nil, err
+			}
+			return json.RawMessage(out), nil
+		},
+	}
+}
