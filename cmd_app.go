@@ -43,6 +43,7 @@ func startApp(cmd *cobra.Command, opts ...func(*ui.Options)) error {
 	o := ui.Options{
 		Course:   course,
 		Renderer: render.New(filepath.Join(d.Cache, "render")),
+		CacheDir: d.Cache,
 		Store:    store,
 		Progress: p,
 		Notice:   notice,

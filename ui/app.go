@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type Options struct {
 	// Store persists progress; nil keeps it in memory (tests, read-only).
 	Store    *progress.Store
 	Progress *progress.Progress
+	// CacheDir is where labs keep installs (npm packages); empty means a
+	// directory under the system temp dir.
+	CacheDir string
 	// Notice is shown in the status bar at start (e.g. a recovered file).
 	Notice string
 	// Dark forces the background; nil asks the terminal (and assumes dark
@@ -79,6 +83,9 @@ func New(o Options) *Model {
 	if o.Renderer == nil {
 		o.Renderer = render.New("")
 	}
+	if o.CacheDir == "" {
+		o.CacheDir = filepath.Join(os.TempDir(), "nodedive-cache")
+	}
 	c := &common{
 		styles:   appStyles(dark),
 		keys:     DefaultKeyMap(),
@@ -88,6 +95,7 @@ func New(o Options) *Model {
 		renderer: o.Renderer,
 		progress: o.Progress,
 		now:      o.Now,
+		cacheDir: o.CacheDir,
 	}
 	if o.Store != nil {
 		c.saver = &saver{store: o.Store}

@@ -99,28 +99,38 @@ func (d *driver) typeText(s string) {
 	}
 }
 
-func (d *driver) run(cmd tea.Cmd, depth int) {
-	if cmd == nil || depth > 20 {
-		return
-	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(10 * time.Second):
-		d.t.Fatalf("a command did not return: a timer the driver cannot run?")
-	}
-	switch msg := msg.(type) {
-	case nil:
-	case tea.BatchMsg:
-		for _, c := range msg {
-			d.run(c, depth+1)
+func (d *driver) run(cmd tea.Cmd, _ int) {
+	// Commands run concurrently, as in a real program (one may wait on a
+	// channel another closes); their messages are applied here, one at a
+	// time, until every command has returned.
+	results := make(chan tea.Msg)
+	pending := 0
+	launch := func(c tea.Cmd) {
+		if c == nil {
+			return
 		}
-	case quitMsg:
-	default:
-		_, next := d.m.Update(msg)
-		d.run(next, depth+1)
+		pending++
+		go func() { results <- c() }()
+	}
+	launch(cmd)
+	deadline := time.After(20 * time.Second)
+	for pending > 0 {
+		select {
+		case msg := <-results:
+			pending--
+			switch msg := msg.(type) {
+			case nil, quitMsg:
+			case tea.BatchMsg:
+				for _, c := range msg {
+					launch(c)
+				}
+			default:
+				_, next := d.m.Update(msg)
+				launch(next)
+			}
+		case <-deadline:
+			d.t.Fatalf("%d commands did not return: a timer or a wait the driver cannot finish?", pending)
+		}
 	}
 }
 

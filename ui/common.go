@@ -30,6 +30,8 @@ type common struct {
 	saver    *saver
 	progress *progress.Progress
 	now      func() time.Time
+	// cacheDir holds what labs install (the Express app's npm packages).
+	cacheDir string
 	// noTimers turns off timed messages (status expiry, clocks): tests
 	// drive the model synchronously and cannot wait for them.
 	noTimers bool

@@ -35,7 +35,7 @@ func labCatalog() []labInfo {
 		{name: "cluster", title: "Cluster: primary and workers", lesson: "q14", command: "nodedive lab cluster",
 			desc: "a real multi-process server: load, crashes, rolling restarts", open: newClusterLab},
 		{name: "secure", title: "Hardened server under attack", lesson: "q15", command: "nodedive lab secure --probe",
-			desc: "fire probes at the Go and Express apps and see each defence hold"},
+			desc: "fire probes at the Go and Express apps and see each defence hold", open: newSecureLab},
 	}
 }
 
@@ -221,6 +221,10 @@ func (m *labsMenu) Update(msg tea.Msg) tea.Cmd {
 			m.cursor = (m.cursor - 1 + len(m.labs)) % len(m.labs)
 		case key.Matches(msg, k.Down):
 			m.cursor = (m.cursor + 1) % len(m.labs)
+		case key.Matches(msg, k.Top):
+			m.cursor = 0
+		case key.Matches(msg, k.Bottom):
+			m.cursor = len(m.labs) - 1
 		case key.Matches(msg, k.Select):
 			return openLab(m.c, m.labs[m.cursor])
 		}
