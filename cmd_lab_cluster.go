@@ -197,6 +197,7 @@ type labWorker struct {
 	ReportedRequests uint64  `json:"reported_requests"`
 	Share            float64 `json:"share"`
 	PeakRSS          uint64  `json:"peak_rss_bytes"`
+	PeakPrivate      uint64  `json:"peak_private_bytes"`
 	Exit             string  `json:"exit"`
 }
 
@@ -400,7 +401,7 @@ func (r *clusterLabReport) fill(c *cluster.Cluster, res *load.Result) {
 	slices.SortFunc(all, func(a, b cluster.WorkerInfo) int { return a.ID - b.ID })
 	for _, w := range all {
 		lw := labWorker{ID: w.ID, Slot: w.Slot, PID: w.PID, Requests: served[w.PID], ReportedRequests: w.Requests,
-			PeakRSS: w.PeakRSS, Exit: exitWords(w)}
+			PeakRSS: w.PeakRSS, PeakPrivate: w.PeakPrivate, Exit: exitWords(w)}
 		if total > 0 {
 			lw.Share = float64(lw.Requests) / float64(total)
 		}
@@ -437,9 +438,10 @@ func exitWords(w cluster.WorkerInfo) string {
 func (r *clusterLabReport) print(w io.Writer, p *clusterLabPlan) {
 	fmt.Fprintf(w, "\nWorkers (%s runtime, policy %s, primary pid %d)\n", r.Runtime, r.Policy, r.PrimaryPID)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  ID\tSLOT\tPID\tREQUESTS\tSHARE\tPEAK RSS\tEND")
+	fmt.Fprintln(tw, "  ID\tSLOT\tPID\tREQUESTS\tSHARE\tPEAK RSS\tPRIVATE\tEND")
 	for _, wk := range r.Workers {
-		fmt.Fprintf(tw, "  %d\t%d\t%d\t%d\t%.1f%%\t%s\t%s\n", wk.ID, wk.Slot, wk.PID, wk.Requests, 100*wk.Share, mib(wk.PeakRSS), wk.Exit)
+		fmt.Fprintf(tw, "  %d\t%d\t%d\t%d\t%.1f%%\t%s\t%s\t%s\n", wk.ID, wk.Slot, wk.PID, wk.Requests, 100*wk.Share,
+			mib(wk.PeakRSS), mib(wk.PeakPrivate), wk.Exit)
 	}
 	tw.Flush()
 

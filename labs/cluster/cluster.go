@@ -97,15 +97,19 @@ const (
 
 // WorkerInfo is one worker as the primary last saw it.
 type WorkerInfo struct {
-	ID        int         `json:"id"`
-	Slot      int         `json:"slot"`
-	PID       int         `json:"pid"`
-	State     WorkerState `json:"state"`
-	Requests  uint64      `json:"requests"`    // served, as the worker reported
-	Conns     int64       `json:"connections"` // open connections (Go workers)
-	RSS       uint64      `json:"rss_bytes"`   // resident memory, /proc/PID/status
-	PeakRSS   uint64      `json:"peak_rss_bytes"`
-	StartedAt time.Time   `json:"started_at"`
+	ID       int         `json:"id"`
+	Slot     int         `json:"slot"`
+	PID      int         `json:"pid"`
+	State    WorkerState `json:"state"`
+	Requests uint64      `json:"requests"`    // served, as the worker reported
+	Conns    int64       `json:"connections"` // open connections (Go workers)
+	RSS      uint64      `json:"rss_bytes"`   // resident memory, /proc/PID/status
+	PeakRSS  uint64      `json:"peak_rss_bytes"`
+	// Private is resident anonymous memory (RssAnon): what this worker
+	// alone costs, without the executable's pages shared by all workers.
+	Private     uint64    `json:"private_bytes"`
+	PeakPrivate uint64    `json:"peak_private_bytes"`
+	StartedAt   time.Time `json:"started_at"`
 	// Set once exited.
 	ExitCode *int   `json:"exit_code,omitempty"` // nil when killed by a signal
 	Signal   string `json:"signal,omitempty"`
@@ -461,6 +465,16 @@ func (c *Cluster) draining(id int) {
 
 func (c *Cluster) stats(id int, requests uint64, conns int64, rss uint64) {
 	c.mu.Lock()
+	pid := 0
+	if w, ok := c.workers[id]; ok {
+		pid = w.PID
+	}
+	c.mu.Unlock()
+	var private uint64
+	if rss > 0 && pid > 0 {
+		private, _ = readPrivate(pid) // read outside the lock: it is a file read
+	}
+	c.mu.Lock()
 	defer c.mu.Unlock()
 	w, ok := c.workers[id]
 	if !ok {
@@ -470,6 +484,10 @@ func (c *Cluster) stats(id int, requests uint64, conns int64, rss uint64) {
 	if rss > 0 {
 		w.RSS = rss
 		w.PeakRSS = max(w.PeakRSS, rss)
+	}
+	if private > 0 {
+		w.Private = private
+		w.PeakPrivate = max(w.PeakPrivate, private)
 	}
 }
 

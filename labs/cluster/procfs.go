@@ -10,13 +10,21 @@ import (
 // readRSS returns a process's resident set size in bytes, from the VmRSS
 // line of /proc/<pid>/status: the same number for Go and Node workers, and
 // the one `ps` and `top` show.
-func readRSS(pid int) (uint64, error) {
+func readRSS(pid int) (uint64, error) { return readStatusKB(pid, "VmRSS:") }
+
+// readPrivate returns a process's resident anonymous memory (RssAnon): its
+// heap and stacks, which no other process shares. VmRSS also counts the
+// pages of the executable and libraries it touched, which every worker
+// running the same binary shares; RssAnon is what one more worker costs.
+func readPrivate(pid int) (uint64, error) { return readStatusKB(pid, "RssAnon:") }
+
+func readStatusKB(pid int, field string) (uint64, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, err
 	}
 	for line := range bytes.Lines(b) {
-		rest, ok := bytes.CutPrefix(line, []byte("VmRSS:"))
+		rest, ok := bytes.CutPrefix(line, []byte(field))
 		if !ok {
 			continue
 		}
@@ -30,7 +38,7 @@ func readRSS(pid int) (uint64, error) {
 		}
 		return kb * 1024, nil
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // processAlive reports whether pid names a process that has not been reaped
