@@ -16,6 +16,7 @@ func newLabCmd() *cobra.Command {
 		newLabModulesCmd(),
 		newLabClusterCmd(),
 		newLabSecureCmd(),
+		newLabScaleCmd(),
 	)
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/scale"
 )
 
 // newRootCmd builds the command tree. Each subcommand lives in its own
@@ -64,6 +65,10 @@ func exitCode(err error) int {
 func runChildRole(args []string) bool {
 	// A cluster worker: runs until drained and exits the process itself.
 	if cluster.RunChild(args) {
+		return true
+	}
+	// A scaling-lab instance: a cluster primary in its own process.
+	if scale.RunChild(args) {
 		return true
 	}
 	return false
