@@ -31,7 +31,7 @@ func labCatalog() []labInfo {
 		{name: "emitter", title: "EventEmitter bank account", lesson: "q12", command: "nodedive lab emitter --demo bank",
 			desc: "deposit, withdraw, toggle listeners, watch Node's exact semantics", open: newEmitterLab},
 		{name: "scale", title: "Scaling: nginx + Redis", lesson: "q13", command: "nodedive lab scale",
-			desc: "instances behind a real load balancer, shared sessions, cache, queue"},
+			desc: "instances behind a real load balancer, shared sessions, cache, queue", open: newScaleLab},
 		{name: "cluster", title: "Cluster: primary and workers", lesson: "q14", command: "nodedive lab cluster",
 			desc: "a real multi-process server: load, crashes, rolling restarts", open: newClusterLab},
 		{name: "secure", title: "Hardened server under attack", lesson: "q15", command: "nodedive lab secure --probe",
