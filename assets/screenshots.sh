@@ -62,3 +62,5 @@ run quiz 110 44 "Model answer" "quiz --mock" \
 run lab-cluster 110 36 "respawned" "" G Enter j j j Enter sleep:2 s sleep:3 x sleep:2
 run lab-emitter 110 36 "Node.js v" "" G Enter j Enter 3 n
 run lab-modules 120 36 "node printed" "" G Enter Enter j j j p "text:hello" C-r sleep:2
+run lab-secure 120 40 "Express app http" "" G Enter G Enter sleep:3 e sleep:12 a sleep:25
+run lab-scale 120 36 "healthy" "" G Enter j j Enter sleep:6 l sleep:3 j x sleep:3

@@ -413,7 +413,7 @@ func (l *scaleLab) topology(w int) string {
 	}
 	cache := fmt.Sprintf("cache %d hits / %d misses (%.0f%%)", s.Cache.Hits, s.Cache.Misses, s.Cache.HitRatio*100)
 	queue := fmt.Sprintf("queue +%d ✓%d depth %d", s.Queue.Enqueued, s.Queue.Processed, s.Queue.Depth)
-	lines = append(lines, "", pad+"instances ──▶ "+redis+st.Muted.Render("  "+cache+" · "+queue))
+	lines = append(lines, "", pad+"instances ──▶ "+redis, pad+"              "+st.Muted.Render(cache+" · "+queue))
 	for i := range lines {
 		lines[i] = ansi.Truncate(lines[i], w, "…")
 	}
