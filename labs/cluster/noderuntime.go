@@ -81,7 +81,7 @@ func (b *nodeBackend) start(ctx context.Context) error {
 		}
 	}
 	b.c.setPort(port)
-	if b.dir, err = os.MkdirTemp("", "nodedive-cluster-"); err != nil {
+	if b.dir, err = proc.TempDir("nodedive-cluster-"); err != nil {
 		return err
 	}
 	if err := writeScripts(b.dir); err != nil {

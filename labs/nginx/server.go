@@ -76,7 +76,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Server, error) {
 	} else if err := portFree(port); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "nodedive-nginx-")
+	dir, err := proc.TempDir("nodedive-nginx-")
 	if err != nil {
 		return nil, err
 	}

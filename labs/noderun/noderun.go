@@ -119,7 +119,7 @@ func Run(ctx context.Context, p Program, o Options) (Result, error) {
 	}
 	dir := o.Dir
 	if dir == "" {
-		dir, err = os.MkdirTemp("", "nodedive-run-")
+		dir, err = proc.TempDir("nodedive-run-")
 		if err != nil {
 			return Result{}, err
 		}

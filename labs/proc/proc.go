@@ -8,15 +8,20 @@ package proc
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
 
 // Prepare configures cmd to run in its own process group with a parent-death
 // signal, and makes cmd.Cancel (used when the command's context ends) kill the
-// whole group. Call it before cmd.Start.
+// whole group. Call it before cmd.Start, on a command made with
+// exec.CommandContext (os/exec refuses a Cancel without a context).
 func Prepare(cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
@@ -44,4 +49,31 @@ func SignalGroup(cmd *exec.Cmd, sig syscall.Signal) error {
 		return os.ErrProcessDone
 	}
 	return err
+}
+
+// TempDir makes a temporary directory named prefix, then this process's
+// pid, then a random part. First it removes the directories of that prefix
+// left by nodedive processes that no longer run: a process killed with
+// SIGKILL cannot clean up after itself, and nothing else would.
+func TempDir(prefix string) (string, error) {
+	sweepStale(prefix)
+	return os.MkdirTemp("", fmt.Sprintf("%s%d-", prefix, os.Getpid()))
+}
+
+// sweepStale removes prefix<pid>-* directories whose pid is gone. A dir
+// whose pid runs (maybe reused by another program) is kept: leaving a
+// stale directory is harmless, removing a live one is not.
+func sweepStale(prefix string) {
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
+	for _, dir := range matches {
+		pidText, _, ok := strings.Cut(strings.TrimPrefix(filepath.Base(dir), prefix), "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+			continue
+		}
+		os.RemoveAll(dir)
+	}
 }

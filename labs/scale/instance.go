@@ -54,7 +54,7 @@ func startInstance(ctx, killCtx context.Context, exe string, spec instanceSpec, 
 	// Everything the instance and its cluster put in the temp directory
 	// (the Node runtime copies its server there) lands in one directory
 	// that the lab removes once the instance is gone, even after SIGKILL.
-	tmp, err := os.MkdirTemp("", "nodedive-scale-instance-")
+	tmp, err := proc.TempDir("nodedive-scale-instance-")
 	if err != nil {
 		return nil, err
 	}

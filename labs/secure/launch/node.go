@@ -94,7 +94,7 @@ func (l *Lab) startNode(ctx context.Context, opts Options, cfg secure.Config) er
 		env = append(env, "REDIS_URL="+cfg.RedisURL)
 	}
 	if len(cfg.TLSCertPEM) > 0 {
-		tmp, err := os.MkdirTemp("", "nodedive-secure-tls-")
+		tmp, err := proc.TempDir("nodedive-secure-tls-")
 		if err != nil {
 			return err
 		}

@@ -69,7 +69,7 @@ func start(ctx context.Context, bin string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "nodedive-redis-")
+	dir, err := proc.TempDir("nodedive-redis-")
 	if err != nil {
 		return nil, err
 	}
