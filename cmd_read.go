@@ -36,25 +36,11 @@ func newReadCmd() *cobra.Command {
 		Long: "Renders a lesson with glamour. On a terminal the output is styled for its dark or light\n" +
 			"background and wrapped to its width. When the output is not a terminal, with --plain or with\n" +
 			"NO_COLOR set, it contains no escape sequences at all.",
-		Example: "  nodedive read q14\n  nodedive read cluster --section \"Modern Node\"\n  nodedive read q11 --toc\n  nodedive read events --plain | less",
-		Args:    cobra.ExactArgs(1),
-		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			course, err := lessons.Load()
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveError
-			}
-			var names []string
-			for _, l := range course.Lessons {
-				names = append(names, l.ID+"\t"+l.Title)
-			}
-			return names, cobra.ShellCompDirectiveNoFileComp
-		},
+		Example:           "  nodedive read q14\n  nodedive read cluster --section \"Modern Node\"\n  nodedive read q11 --toc\n  nodedive read events --plain | less",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeLessonIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			course, err := lessons.Load()
-			if err != nil {
-				return err
-			}
-			l, err := course.Find(args[0])
+			l, err := lessonArg(args[0])
 			if err != nil {
 				return err
 			}
@@ -113,4 +99,27 @@ func printTOC(w io.Writer, l *lessons.Lesson) error {
 		fmt.Fprintf(w, "%3d  %s%s\n", i+1, indent, s.Title)
 	}
 	return nil
+}
+
+// completeLessonIDs offers the lesson IDs, with titles, to shell completion
+// for commands whose first argument is a lesson.
+func completeLessonIDs(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	course, err := lessons.Load()
+	if err != nil || len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []string
+	for _, l := range course.Lessons {
+		names = append(names, l.ID+"\t"+l.Title)
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+// lessonArg resolves a lesson ID or alias given on the command line.
+func lessonArg(id string) (*lessons.Lesson, error) {
+	course, err := lessons.Load()
+	if err != nil {
+		return nil, err
+	}
+	return course.Find(id)
 }

@@ -32,14 +32,11 @@ func newRunCmd() *cobra.Command {
 			"blocks from 1, as `nodedive run ID --list` shows them. Blocks not marked runnable (they need\n" +
 			"npm packages, or run until stopped) are refused unless --force. nodedive exits with the\n" +
 			"program's exit status.",
-		Example: "  nodedive run q11 --list\n  nodedive run q11 --block 2\n  nodedive run events --block 1 --timeout 3s",
-		Args:    cobra.ExactArgs(1),
+		Example:           "  nodedive run q11 --list\n  nodedive run q11 --block 2\n  nodedive run events --block 1 --timeout 3s",
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeLessonIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			course, err := lessons.Load()
-			if err != nil {
-				return err
-			}
-			l, err := course.Find(args[0])
+			l, err := lessonArg(args[0])
 			if err != nil {
 				return err
 			}

@@ -92,15 +92,11 @@ func (h *home) Update(msg tea.Msg) tea.Cmd {
 	case resumedMsg:
 		h.build()
 	case tea.KeyPressMsg:
+		if c, ok := moveCursor(k, msg, h.cursor, len(h.entries)); ok {
+			h.cursor = c
+			return nil
+		}
 		switch {
-		case key.Matches(msg, k.Up):
-			h.cursor = (h.cursor - 1 + len(h.entries)) % len(h.entries)
-		case key.Matches(msg, k.Down):
-			h.cursor = (h.cursor + 1) % len(h.entries)
-		case key.Matches(msg, k.Top):
-			h.cursor = 0
-		case key.Matches(msg, k.Bottom):
-			h.cursor = len(h.entries) - 1
 		case key.Matches(msg, k.Select):
 			return h.entries[h.cursor].open()
 		case key.Matches(msg, k.SearchAll):

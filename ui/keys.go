@@ -1,6 +1,9 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap is every key binding of the app, grouped by where it applies. Help
 // text comes from the bindings themselves, so it cannot drift.
@@ -25,11 +28,14 @@ type KeyMap struct {
 	Submit, Cancel, SwitchScope key.Binding
 }
 
+// bind makes a binding whose help text is shown in the help bar.
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
 // DefaultKeyMap is nodedive's key layout: vim keys and arrows everywhere.
 func DefaultKeyMap() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	return KeyMap{
 		Quit: b("ctrl+c", "quit", "ctrl+c"),
 		Back: b("q/esc", "back", "q", "esc"),
@@ -62,4 +68,23 @@ func DefaultKeyMap() KeyMap {
 		Cancel:      b("esc", "cancel", "esc"),
 		SwitchScope: b("tab", "this lesson / all lessons", "tab"),
 	}
+}
+
+// moveCursor applies the list keys (up and down wrap around; top, bottom)
+// to cursor over n items, and reports whether msg was one of them.
+func moveCursor(k KeyMap, msg tea.KeyPressMsg, cursor, n int) (int, bool) {
+	if n == 0 {
+		return 0, false
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		return (cursor - 1 + n) % n, true
+	case key.Matches(msg, k.Down):
+		return (cursor + 1) % n, true
+	case key.Matches(msg, k.Top):
+		return 0, true
+	case key.Matches(msg, k.Bottom):
+		return n - 1, true
+	}
+	return cursor, false
 }

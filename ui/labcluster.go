@@ -27,9 +27,7 @@ type clusterKeys struct {
 }
 
 func newClusterKeys() clusterKeys {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	return clusterKeys{
 		Load:      b("s", "start/stop load", "s"),
 		Kill:      b("x", "kill selected worker", "x"),

@@ -22,9 +22,7 @@ type emitterKeys struct {
 }
 
 func newEmitterKeys() emitterKeys {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	return emitterKeys{
 		Deposit:  b("d", "deposit", "d"),
 		Withdraw: b("w", "withdraw", "w"),

@@ -19,9 +19,7 @@ type modulesKeys struct {
 }
 
 func newModulesKeys() modulesKeys {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	return modulesKeys{
 		Predict:    b("p/enter", "predict the output", "p", "enter"),
 		Run:        b("r", "run on node", "r"),
@@ -165,13 +163,11 @@ func (l *modulesLab) key(msg tea.KeyPressMsg) tea.Cmd {
 	if e == nil {
 		return nil
 	}
+	if c, ok := moveCursor(g, msg, l.cursor, len(l.exps)); ok {
+		l.cursor, l.scroll = c, 0
+		return nil
+	}
 	switch {
-	case key.Matches(msg, g.Up):
-		l.cursor = (l.cursor - 1 + len(l.exps)) % len(l.exps)
-		l.scroll = 0
-	case key.Matches(msg, g.Down):
-		l.cursor = (l.cursor + 1) % len(l.exps)
-		l.scroll = 0
 	case key.Matches(msg, k.ScrollDown):
 		l.scroll += 5
 	case key.Matches(msg, k.ScrollUp):

@@ -22,9 +22,7 @@ type scaleKeys struct {
 }
 
 func newScaleKeys() scaleKeys {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	return scaleKeys{
 		Load:      b("l", "start/stop load", "l"),
 		Workload:  b("w", "workload", "w"),

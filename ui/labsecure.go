@@ -21,9 +21,7 @@ type secureKeys struct {
 }
 
 func newSecureKeys() secureKeys {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	return secureKeys{
 		Run:     b("enter", "run this probe", "enter"),
 		RunAll:  b("a", "run all probes", "a"),
@@ -253,12 +251,12 @@ func (l *secureLab) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (l *secureLab) key(msg tea.KeyPressMsg) tea.Cmd {
-	k, g := l.keys, l.c.keys
+	k := l.keys
+	if c, ok := moveCursor(l.c.keys, msg, l.cursor, len(l.probes)); ok {
+		l.cursor = c
+		return nil
+	}
 	switch {
-	case key.Matches(msg, g.Up):
-		l.cursor = (l.cursor - 1 + len(l.probes)) % len(l.probes)
-	case key.Matches(msg, g.Down):
-		l.cursor = (l.cursor + 1) % len(l.probes)
 	case key.Matches(msg, k.Run):
 		return l.runProbes(l.probes[l.cursor : l.cursor+1])
 	case key.Matches(msg, k.RunAll):

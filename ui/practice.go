@@ -150,11 +150,11 @@ func (m *quizMenu) Init() tea.Cmd { return nil }
 func (m *quizMenu) Update(msg tea.Msg) tea.Cmd {
 	k := m.c.keys
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
+		if c, moved := moveCursor(k, msg, m.cursor, len(m.items)); moved {
+			m.cursor = c
+			return nil
+		}
 		switch {
-		case key.Matches(msg, k.Up):
-			m.cursor = (m.cursor - 1 + len(m.items)) % len(m.items)
-		case key.Matches(msg, k.Down):
-			m.cursor = (m.cursor + 1) % len(m.items)
 		case key.Matches(msg, k.Select):
 			item := m.items[m.cursor]
 			if item == "mock" {
@@ -216,16 +216,9 @@ func (m *labsMenu) Init() tea.Cmd { return nil }
 func (m *labsMenu) Update(msg tea.Msg) tea.Cmd {
 	k := m.c.keys
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
-		switch {
-		case key.Matches(msg, k.Up):
-			m.cursor = (m.cursor - 1 + len(m.labs)) % len(m.labs)
-		case key.Matches(msg, k.Down):
-			m.cursor = (m.cursor + 1) % len(m.labs)
-		case key.Matches(msg, k.Top):
-			m.cursor = 0
-		case key.Matches(msg, k.Bottom):
-			m.cursor = len(m.labs) - 1
-		case key.Matches(msg, k.Select):
+		if c, moved := moveCursor(k, msg, m.cursor, len(m.labs)); moved {
+			m.cursor = c
+		} else if key.Matches(msg, k.Select) {
 			return openLab(m.c, m.labs[m.cursor])
 		}
 	}

@@ -26,9 +26,7 @@ type quizKeys struct {
 }
 
 func newQuizKeys() quizKeys {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
+	b := bind
 	return quizKeys{
 		Submit:     b("ctrl+s", "submit answer", "ctrl+s", "ctrl+d"),
 		Edit:       b("i", "type again", "i"),
@@ -270,11 +268,11 @@ func (s *quizScreen) answerKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch q.Kind {
 	case quiz.Choice:
+		if c, ok := moveCursor(g, msg, s.cursor, len(q.Options)); ok {
+			s.cursor = c
+			return nil
+		}
 		switch {
-		case key.Matches(msg, g.Up):
-			s.cursor = (s.cursor - 1 + len(q.Options)) % len(q.Options)
-		case key.Matches(msg, g.Down):
-			s.cursor = (s.cursor + 1) % len(q.Options)
 		case key.Matches(msg, k.Toggle):
 			s.toggle(s.cursor)
 		case key.Matches(msg, g.Select):
