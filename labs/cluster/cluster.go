@@ -70,9 +70,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
-)
 
-var errAddrInUse = syscall.EADDRINUSE
+	"github.com/nodedive/nodedive/labs/loopback"
+)
 
 // WorkerState is where a worker is in its life.
 type WorkerState string
@@ -229,7 +229,7 @@ func (c *Cluster) Port() int {
 }
 
 // URL is the cluster's base URL, http://127.0.0.1:PORT/.
-func (c *Cluster) URL() string { return fmt.Sprintf("http://%s/", loopback(c.Port())) }
+func (c *Cluster) URL() string { return fmt.Sprintf("http://%s/", loopback.Addr(c.Port())) }
 
 // Done is closed when the cluster has stopped, by Stop, by its context or
 // because it failed (see Err).
@@ -251,7 +251,7 @@ func (c *Cluster) Snapshot() Snapshot {
 		Runtime:    c.cfg.Runtime,
 		Policy:     c.cfg.Policy,
 		Port:       c.port,
-		URL:        fmt.Sprintf("http://%s/", loopback(c.port)),
+		URL:        fmt.Sprintf("http://%s/", loopback.Addr(c.port)),
 		PrimaryPID: c.primaryPID,
 		State:      c.state,
 		Restarting: c.restarting,

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/nodedive/nodedive/labs/load"
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/proc"
 )
@@ -380,7 +381,7 @@ func TestStopsWhenContextEnds(t *testing.T) {
 			t.Errorf("worker did not drain and exit 0: %+v", w)
 		}
 	}
-	if _, err := net.Dial("tcp", loopback(c.Port())); err == nil {
+	if _, err := net.Dial("tcp", loopback.Addr(c.Port())); err == nil {
 		t.Error("port still accepting after stop")
 	}
 	assertNoLeftovers(t, pids)

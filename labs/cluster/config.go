@@ -6,11 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/lessons"
 )
 
@@ -204,29 +203,5 @@ func (c Config) Validate() error {
 		// 128 KiB; files are the way to hand workers anything bigger.
 		return fmt.Errorf("app config is %d bytes; the limit is %d (pass a file path instead)", len(c.AppConfig), maxAppConfig)
 	}
-	return checkPort(c.Port)
+	return loopback.Check(c.Port)
 }
-
-// checkPort fails when port is out of range or already taken on loopback.
-func checkPort(port int) error {
-	if port < 0 || port > 65535 {
-		return fmt.Errorf("port must be between 0 (any free port) and 65535, got %d", port)
-	}
-	if port == 0 {
-		return nil
-	}
-	ln, err := net.Listen("tcp", loopback(port))
-	if err != nil {
-		return portError(port, err)
-	}
-	return ln.Close()
-}
-
-func portError(port int, err error) error {
-	if errors.Is(err, errAddrInUse) {
-		return fmt.Errorf("port %d on 127.0.0.1 is already in use: stop what is using it, pick another port, or use port 0 for a free one", port)
-	}
-	return fmt.Errorf("cannot listen on 127.0.0.1:%d: %w", port, err)
-}
-
-func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }

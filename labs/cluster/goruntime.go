@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/proc"
 )
 
@@ -127,11 +128,11 @@ func (b *goBackend) start(ctx context.Context) error {
 		}
 		b.exe = exe
 	}
-	ln, err := net.Listen("tcp", loopback(b.cfg.Port))
+	ln, err := loopback.Listen(b.cfg.Port)
 	if err != nil {
-		return portError(b.cfg.Port, err)
+		return err
 	}
-	b.ln = ln.(*net.TCPListener)
+	b.ln = ln
 	b.c.setPort(b.ln.Addr().(*net.TCPAddr).Port)
 	b.c.setPrimaryPID(os.Getpid())
 	if b.cfg.Policy == PolicyNone {

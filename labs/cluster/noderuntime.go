@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/noderun"
 	"github.com/nodedive/nodedive/labs/proc"
 )
@@ -76,7 +76,7 @@ func (b *nodeBackend) start(ctx context.Context) error {
 		// Node workers that listen(0) share whatever port the primary
 		// picked, but a worker forked after all others died would get
 		// a new one; a fixed port keeps the URL stable.
-		if port, err = freePort(); err != nil {
+		if port, err = loopback.FreePort(); err != nil {
 			return err
 		}
 	}
@@ -188,15 +188,6 @@ func writeScripts(dir string) error {
 		}
 		return os.WriteFile(dst, b, 0o644)
 	})
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // nodeEvent is one line of server.js's stdout.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/lessons"
 )
 
@@ -132,8 +133,8 @@ func (c Config) Validate() error {
 	if len(c.Upstreams) == 0 {
 		return errors.New("nginx needs at least one upstream server")
 	}
-	if c.Port < 0 || c.Port > 65535 {
-		return fmt.Errorf("port must be between 0 (any free port) and 65535, got %d", c.Port)
+	if err := loopback.ValidPort(c.Port); err != nil {
+		return err
 	}
 	if c.Balancing != "" {
 		if _, err := ParseBalancing(string(c.Balancing)); err != nil {

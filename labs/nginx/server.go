@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/proc"
 )
 
@@ -29,7 +30,7 @@ type Server struct {
 	cmd    *exec.Cmd // nginx's master, or its supervisor
 	master int
 	stdin  io.WriteCloser // the supervisor's: closing it stops nginx
-	out    *tailBuffer
+	out    *proc.Tail     // what nginx printed, to explain a failed start
 	done   chan struct{}
 
 	mu      sync.Mutex
@@ -68,12 +69,12 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Server, error) {
 	}
 	port := cfg.Port
 	if port == 0 {
-		p, err := freePort()
+		p, err := loopback.FreePort()
 		if err != nil {
 			return nil, err
 		}
 		port = p
-	} else if err := portFree(port); err != nil {
+	} else if err := loopback.Check(port); err != nil {
 		return nil, err
 	}
 	dir, err := proc.TempDir("nodedive-nginx-")
@@ -86,7 +87,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{bin: bin, dir: dir, port: port, cfg: cfg, done: make(chan struct{}), out: &tailBuffer{}}
+	s := &Server{bin: bin, dir: dir, port: port, cfg: cfg, done: make(chan struct{}), out: &proc.Tail{}}
 	if err := s.writeConfig(cfg); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -201,7 +202,7 @@ func (s *Server) test(ctx context.Context) error {
 // waitReady waits until nginx accepts connections on its port.
 func (s *Server) waitReady(ctx context.Context, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+	addr := loopback.Addr(s.port)
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
@@ -451,44 +452,4 @@ func childPIDs(pid int) []int {
 		}
 	}
 	return kids
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// portFree fails with a clear message when port is taken on 127.0.0.1.
-func portFree(port int) error {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		return fmt.Errorf("port %d on 127.0.0.1 is already in use; pick another or stop what holds it", port)
-	}
-	return l.Close()
-}
-
-// tailBuffer keeps the last few KiB nginx printed.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(p)
-	if over := t.buf.Len() - 8<<10; over > 0 {
-		t.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
 }

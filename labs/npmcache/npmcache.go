@@ -5,7 +5,6 @@
 package npmcache
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,7 +17,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -180,7 +178,7 @@ func npmCI(ctx context.Context, npm, dir string, opt Options) error {
 	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), opt.Env...)
-	out := &tail{max: 8 << 10}
+	out := &proc.Tail{} // npm's last words explain a failure
 	cmd.Stdout, cmd.Stderr = out, out
 	proc.Prepare(cmd)
 	err := cmd.Run()
@@ -212,27 +210,4 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// tail keeps the last max bytes written to it.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf bytes.Buffer
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(p)
-	if over := t.buf.Len() - t.max; over > 0 {
-		t.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
 }

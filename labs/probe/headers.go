@@ -12,6 +12,7 @@ import (
 // HelmetDefaults are the response headers helmet v8's defaults set and their
 // values, as verified on Node 20 with helmet 8.3.0. The headers probe wants
 // each one, with this value or a stricter one.
+// Deliberately a copy of secure.HelmetHeaders, not a use of it: an oracle must not share the code under test.
 var HelmetDefaults = []struct{ Name, Value string }{
 	{"Content-Security-Policy", "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';" +
 		"frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';" +

@@ -9,12 +9,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/nginx"
 	"github.com/nodedive/nodedive/labs/scale/app"
 )
@@ -118,7 +118,7 @@ func runInstance() int {
 	events, stopEvents := c.Subscribe()
 	defer stopEvents()
 	if spec.Forward != "" {
-		if err := forward(ctx, spec.Forward, net.JoinHostPort("127.0.0.1", strconv.Itoa(c.Port()))); err != nil {
+		if err := forward(ctx, spec.Forward, loopback.Addr(c.Port())); err != nil {
 			out.send(childMsg{Event: "failed", Error: err.Error()})
 			c.Stop(context.Background())
 			return 1

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/nginx"
 	"github.com/nodedive/nodedive/lessons"
 )
@@ -114,8 +115,8 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
-	if c.Port < 0 || c.Port > 65535 {
-		return fmt.Errorf("port must be between 0 (any free port) and 65535, got %d", c.Port)
+	if err := loopback.ValidPort(c.Port); err != nil {
+		return err
 	}
 	if c.MaxFails < 0 || c.FailTimeout < 0 || c.SlowDelay < 0 || c.CacheTTL < 0 || c.JobCost < 0 || c.QueueWorkers < 0 {
 		return errors.New("durations and counts must not be negative")

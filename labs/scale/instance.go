@@ -1,7 +1,6 @@
 package scale
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,7 +21,7 @@ type instanceProc struct {
 	spec instanceSpec
 	cmd  *exec.Cmd
 	in   io.WriteCloser
-	out  *tail
+	out  *proc.Tail // stderr: forwarded to the log, its tail explains a failed start
 	done chan struct{}
 
 	mu      sync.Mutex
@@ -59,7 +58,7 @@ func startInstance(ctx, killCtx context.Context, exe string, spec instanceSpec, 
 		return nil, err
 	}
 	cmd.Env = append(os.Environ(), specEnv+"="+string(blob), "TMPDIR="+tmp)
-	p := &instanceProc{spec: spec, cmd: cmd, out: &tail{to: log, prefix: fmt.Sprintf("[instance %d] ", spec.ID)}, done: make(chan struct{}), workers: map[int]int{}}
+	p := &instanceProc{spec: spec, cmd: cmd, out: &proc.Tail{Max: 4 << 10, To: log, Prefix: fmt.Sprintf("[instance %d] ", spec.ID)}, done: make(chan struct{}), workers: map[int]int{}}
 	cmd.Stderr = p.out
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -229,38 +228,6 @@ func (p *instanceProc) workerList() map[int]int {
 		m[k] = v
 	}
 	return m
-}
-
-// tail forwards output to a log with a prefix and keeps the last part to
-// explain a failed start.
-type tail struct {
-	to     io.Writer
-	prefix string
-	mu     sync.Mutex
-	buf    bytes.Buffer
-}
-
-func (t *tail) Write(b []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(b)
-	if over := t.buf.Len() - 4<<10; over > 0 {
-		t.buf.Next(over)
-	}
-	if t.to != nil {
-		for _, line := range strings.SplitAfter(string(b), "\n") {
-			if line != "" {
-				io.WriteString(t.to, t.prefix+line)
-			}
-		}
-	}
-	return len(b), nil
-}
-
-func (t *tail) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
 }
 
 var errNoInstance = errors.New("no such instance")

@@ -39,6 +39,7 @@ import (
 	"github.com/nodedive/nodedive/content"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/load"
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/nginx"
 	"github.com/nodedive/nodedive/labs/npmcache"
 	"github.com/nodedive/nodedive/labs/scale/app"
@@ -131,12 +132,8 @@ func Start(ctx context.Context, cfg Config) (_ *Lab, err error) {
 	if _, err := nginx.Find(); err != nil {
 		return nil, err
 	}
-	if cfg.Port != 0 {
-		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))
-		if err != nil {
-			return nil, fmt.Errorf("port %d on 127.0.0.1 is already in use: pick another with --port or stop what holds it", cfg.Port)
-		}
-		ln.Close()
+	if err := loopback.Check(cfg.Port); err != nil {
+		return nil, err
 	}
 	exe := cfg.Executable
 	if exe == "" {
@@ -200,10 +197,10 @@ func Start(ctx context.Context, cfg Config) (_ *Lab, err error) {
 			s.port = 3000 + i
 			s.addr = net.JoinHostPort(l.netns.addr(i), strconv.Itoa(s.port))
 		} else {
-			if s.port, err = freePort(); err != nil {
+			if s.port, err = loopback.FreePort(); err != nil {
 				return nil, err
 			}
-			s.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+			s.addr = loopback.Addr(s.port)
 		}
 		l.slots = append(l.slots, s)
 		l.byAddr[s.addr] = s
@@ -662,12 +659,3 @@ func (l *Lab) Stop(ctx context.Context) error {
 
 // Done is closed once Stop has finished.
 func (l *Lab) Done() <-chan struct{} { return l.stopped }
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}

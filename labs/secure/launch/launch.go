@@ -15,14 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/probe"
 	"github.com/nodedive/nodedive/labs/secure"
 	"github.com/nodedive/nodedive/labs/secure/redisrun"
@@ -121,8 +119,8 @@ func (o Options) Validate() error {
 	if o.Runtime == RuntimeNode && o.Weak != (secure.Weaknesses{}) {
 		return errors.New("weakened apps are a Go-runtime feature: the Express app always runs hardened")
 	}
-	if o.Port < 0 || o.Port > 65535 {
-		return fmt.Errorf("port must be between 0 (any free port) and 65535, got %d", o.Port)
+	if err := loopback.ValidPort(o.Port); err != nil {
+		return err
 	}
 	if o.Runtime == RuntimeNode && o.CacheDir == "" {
 		return errors.New("the node runtime needs a cache directory for its npm packages")
@@ -179,7 +177,9 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 		return nil, err
 	}
 	opts = opts.withDefaults()
-	if err := portFree(opts.Port); err != nil {
+	// A taken port is reported at once, before anything slow starts
+	// (npm ci, Redis).
+	if err := loopback.Check(opts.Port); err != nil {
 		return nil, err
 	}
 	lab := &Lab{Runtime: opts.Runtime, Store: opts.Store, Policy: opts.Policy}
@@ -287,23 +287,6 @@ func (l *Lab) startGo(ctx context.Context, opts Options, cfg secure.Config) erro
 		return pids
 	}
 	return nil
-}
-
-// portFree checks a fixed port before anything starts (npm ci, Redis), so a
-// taken port is reported at once and in words.
-func portFree(port int) error {
-	if port == 0 {
-		return nil
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("port %d on 127.0.0.1 is already in use: stop what is using it, pick another port, "+
-				"or leave --port out for a free one", port)
-		}
-		return fmt.Errorf("cannot listen on 127.0.0.1:%d: %w", port, err)
-	}
-	return ln.Close()
 }
 
 func baseURL(cfg secure.Config, port int) string {

@@ -2,24 +2,21 @@ package launch
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/noderun"
 	"github.com/nodedive/nodedive/labs/npmcache"
 	"github.com/nodedive/nodedive/labs/proc"
@@ -64,7 +61,7 @@ func (l *Lab) startNode(ctx context.Context, opts Options, cfg secure.Config) er
 		// Node workers that listen(0) share the port the primary picked,
 		// but a worker forked after all the others died would get a new
 		// one; a fixed port keeps the URL stable.
-		if port, err = freePort(); err != nil {
+		if port, err = loopback.FreePort(); err != nil {
 			return err
 		}
 	}
@@ -115,7 +112,9 @@ func (l *Lab) startNode(ctx context.Context, opts Options, cfg secure.Config) er
 	cmd := exec.CommandContext(killCtx, node, "server.js")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	stderr := &outputTail{to: opts.Log}
+	// The Express app's stderr (error stacks go there) goes to the log;
+	// its last part explains a failed start.
+	stderr := &proc.Tail{To: opts.Log}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -193,40 +192,4 @@ func stopNode(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}) error 
 	}
 	<-exited
 	return err
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// outputTail forwards the Express app's stderr (error stacks go there) to
-// the log, and keeps the last part to explain a failed start.
-type outputTail struct {
-	to  io.Writer
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *outputTail) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf.Write(p)
-	if over := o.buf.Len() - 8<<10; over > 0 {
-		o.buf.Next(over)
-	}
-	if o.to != nil {
-		o.to.Write(p)
-	}
-	return len(p), nil
-}
-
-func (o *outputTail) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
 }

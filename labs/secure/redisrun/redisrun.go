@@ -5,7 +5,6 @@ package redisrun
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/proc"
 )
 
@@ -35,6 +35,7 @@ type Server struct {
 	Addr string
 
 	cmd  *exec.Cmd
+	out  *proc.Tail // what redis-server printed, to explain a failed start
 	dir  string
 	done chan struct{}
 	once sync.Once
@@ -65,7 +66,7 @@ func Start(ctx context.Context) (*Server, error) {
 }
 
 func start(ctx context.Context, bin string) (*Server, error) {
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +74,7 @@ func start(ctx context.Context, bin string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	addr := loopback.Addr(port)
 	cmd := exec.CommandContext(ctx, bin,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
@@ -85,14 +86,14 @@ func start(ctx context.Context, bin string) (*Server, error) {
 		"--loglevel", "warning",
 	)
 	cmd.Dir = dir
-	cmd.Stdout = &lockedWriter{buf: new(bytes.Buffer)}
-	cmd.Stderr = cmd.Stdout
+	out := &proc.Tail{Max: 16 << 10}
+	cmd.Stdout, cmd.Stderr = out, out
 	proc.Prepare(cmd)
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting redis-server: %w", err)
 	}
-	s := &Server{URL: "redis://" + addr, Addr: addr, cmd: cmd, dir: dir, done: make(chan struct{})}
+	s := &Server{URL: "redis://" + addr, Addr: addr, cmd: cmd, out: out, dir: dir, done: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		close(s.done)
@@ -113,13 +114,13 @@ func (s *Server) waitReady(ctx context.Context, limit time.Duration) error {
 		}
 		select {
 		case <-s.done:
-			return fmt.Errorf("redis-server exited before it was ready: %s", strings.TrimSpace(s.output()))
+			return fmt.Errorf("redis-server exited before it was ready: %s", strings.TrimSpace(s.out.String()))
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("redis-server did not answer PING within %s: %s", limit, strings.TrimSpace(s.output()))
+			return fmt.Errorf("redis-server did not answer PING within %s: %s", limit, strings.TrimSpace(s.out.String()))
 		}
 	}
 }
@@ -155,36 +156,4 @@ func (s *Server) Close() error {
 		}
 	})
 	return s.err
-}
-
-func (s *Server) output() string {
-	w := s.cmd.Stdout.(*lockedWriter)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// lockedWriter collects redis-server's output; exec copies stdout and
-// stderr from separate goroutines.
-type lockedWriter struct {
-	mu  sync.Mutex
-	buf *bytes.Buffer
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.buf.Len() < 16<<10 {
-		w.buf.Write(p)
-	}
-	return len(p), nil
 }
