@@ -59,12 +59,7 @@ type (
 		snap cluster.Snapshot
 	}
 	clusterTickMsg struct{ gen int }
-	loadSampleMsg  struct {
-		run    int
-		sample load.Sample
-		ok     bool
-	}
-	loadDoneMsg struct {
+	loadDoneMsg    struct {
 		run int
 		res *load.Result
 		err error
@@ -113,20 +108,15 @@ type clusterLab struct {
 	log     []cluster.Event
 	failure string
 
-	loadRun     int
-	loadCancel  context.CancelFunc
-	samples     chan load.Sample
-	rps, p99    []float64
-	perWorker   map[int]int64
-	lastResult  *load.Result
-	loadRunning bool
+	load       liveLoad
+	lastResult *load.Result
 
 	selected int
 	panel    int
 }
 
 func newClusterLab(c *common) screen {
-	return &clusterLab{c: c, keys: newClusterKeys(), runtime: cluster.RuntimeGo, policy: cluster.PolicyRR, workers: 2, perWorker: map[int]int64{}}
+	return &clusterLab{c: c, keys: newClusterKeys(), runtime: cluster.RuntimeGo, policy: cluster.PolicyRR, workers: 2}
 }
 
 func (l *clusterLab) Init() tea.Cmd { return l.start() }
@@ -155,7 +145,7 @@ func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 // stopCluster ends the running cluster and load; the cluster stops
 // gracefully when its context ends.
 func (l *clusterLab) stopCluster() {
-	l.stopLoad()
+	l.load.stop()
 	if l.unsub != nil {
 		l.unsub()
 		l.unsub = nil
@@ -246,21 +236,12 @@ func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
 		default:
 		}
 		return tea.Batch(l.snapshotCmd(), l.tickCluster(l.gen))
-	case loadSampleMsg:
-		if msg.run != l.loadRun || !msg.ok {
-			return nil
-		}
-		l.rps = appendCapped(l.rps, msg.sample.RPS, 120)
-		l.p99 = appendCapped(l.p99, float64(msg.sample.P99)/float64(time.Millisecond), 120)
-		for pid, n := range msg.sample.PerWorker {
-			l.perWorker[pid] += n
-		}
-		return waitSample(l.loadRun, l.samples)
+	case liveSampleMsg:
+		return l.load.add(msg, func(s load.Sample) time.Duration { return s.P99 })
 	case loadDoneMsg:
-		if msg.run != l.loadRun {
+		if !l.load.finished(msg.run) {
 			return nil
 		}
-		l.loadRunning = false
 		if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
 			return reportError(msg.err)
 		}
@@ -281,57 +262,21 @@ func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func appendCapped(xs []float64, v float64, n int) []float64 {
-	xs = append(xs, v)
-	if len(xs) > n {
-		xs = xs[len(xs)-n:]
-	}
-	return xs
-}
-
-func waitSample(run int, ch <-chan load.Sample) tea.Cmd {
-	return func() tea.Msg {
-		s, ok := <-ch
-		return loadSampleMsg{run: run, sample: s, ok: ok}
-	}
-}
-
 // startLoad runs labs/load against the cluster until stopped, bounded in
-// time and count; per-second samples come back through a channel.
+// time and count.
 func (l *clusterLab) startLoad() tea.Cmd {
 	if l.cl == nil {
 		return warn("the cluster is not running yet")
 	}
-	l.loadRun++
-	run := l.loadRun
-	ctx, cancel := context.WithCancel(l.ctx)
-	l.loadCancel = cancel
-	l.loadRunning = true
-	l.rps, l.p99, l.perWorker = nil, nil, map[int]int64{}
-	samples := make(chan load.Sample, 16)
-	l.samples = samples
 	cfg := load.Config{
 		URL: l.cl.URL(), Duration: dashLoadDuration, MaxRequests: dashLoadMaxRequests,
 		Connections: dashLoadConns, KeepAlive: l.keepAlive, Timeout: 2 * time.Second,
-		OnSample: func(s load.Sample) {
-			select {
-			case samples <- s:
-			default: // the UI is behind: drop a sample rather than block the load
-			}
-		},
 	}
-	return tea.Batch(waitSample(run, samples), func() tea.Msg {
+	return l.load.start(l.ctx, func(ctx context.Context, run int, onSample func(load.Sample)) tea.Msg {
+		cfg.OnSample = onSample
 		res, err := load.Run(ctx, cfg)
-		close(samples)
 		return loadDoneMsg{run: run, res: res, err: err}
 	})
-}
-
-func (l *clusterLab) stopLoad() {
-	if l.loadCancel != nil {
-		l.loadCancel()
-		l.loadCancel = nil
-	}
 }
 
 func (l *clusterLab) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -342,8 +287,8 @@ func (l *clusterLab) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, g.Down):
 		l.selected = min(l.selected+1, max(len(l.snap.Workers)-1, 0))
 	case key.Matches(msg, k.Load):
-		if l.loadRunning {
-			l.stopLoad()
+		if l.load.running {
+			l.load.stop()
 			return nil
 		}
 		return l.startLoad()
@@ -417,7 +362,7 @@ func (l *clusterLab) View() string {
 		status = s.Warning.Render("starting the cluster… ") + status
 	default:
 		status = s.Success.Render(l.cl.URL()) + "  " + status
-		if l.loadRunning {
+		if l.load.running {
 			status += s.Warning.Render("  · load running")
 		}
 	}
@@ -481,19 +426,9 @@ func (l *clusterLab) workersView(w int) string {
 
 func (l *clusterLab) chartsView(w int) string {
 	s := l.c.styles
-	label := 16
-	cw := max(w-label-12, 10)
-	last := func(xs []float64) float64 {
-		if len(xs) == 0 {
-			return 0
-		}
-		return xs[len(xs)-1]
-	}
-	rps := s.Muted.Render(padRight("requests/s", label)) + s.Accent.Render(sparkline(l.rps, cw)) + fmt.Sprintf(" %7.0f", last(l.rps))
-	p99 := s.Muted.Render(padRight("p99 latency ms", label)) + s.Warning.Render(sparkline(l.p99, cw)) + fmt.Sprintf(" %7.1f", last(l.p99))
 	var split []string
 	for _, wk := range l.snap.Workers {
-		if n := l.perWorker[wk.PID]; n > 0 {
+		if n := l.load.perWorker[wk.PID]; n > 0 {
 			split = append(split, fmt.Sprintf("pid %d: %d", wk.PID, n))
 		}
 	}
@@ -501,7 +436,7 @@ func (l *clusterLab) chartsView(w int) string {
 	if len(split) == 0 {
 		note = s.Muted.Render("press s to start load (8 connections, keep-alive " + onOff(l.keepAlive) + ")")
 	}
-	return strings.Join([]string{rps, p99, ansi.Truncate(note, w, "…")}, "\n")
+	return strings.Join(append(l.load.chart(s, "p99 latency ms", w), ansi.Truncate(note, w, "…")), "\n")
 }
 
 func (l *clusterLab) eventLines(w int) []string {

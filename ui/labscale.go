@@ -58,11 +58,6 @@ type (
 		rep *scale.LoadReport
 		err error
 	}
-	scaleSampleMsg struct {
-		run    int
-		sample load.Sample
-		ok     bool
-	}
 	scaleActionMsg struct {
 		what string
 		err  error
@@ -88,13 +83,9 @@ type scaleLab struct {
 	snap     scale.Snapshot
 	log      []scale.Event
 
-	workload   scale.Workload
-	loadRun    int
-	loadCancel context.CancelFunc
-	loading    bool
-	samples    chan load.Sample
-	rps, p50   []float64
-	selected   int
+	workload scale.Workload
+	load     liveLoad
+	selected int
 }
 
 func newScaleLab(c *common) screen {
@@ -140,9 +131,7 @@ func (l *scaleLab) snapshotCmd() tea.Cmd {
 // Leave stops the load, the instances, nginx and Redis, and waits
 // (bounded) until they are gone.
 func (l *scaleLab) Leave() tea.Cmd {
-	if l.loadCancel != nil {
-		l.loadCancel()
-	}
+	l.load.stop()
 	if l.unsub != nil {
 		l.unsub()
 	}
@@ -203,18 +192,12 @@ func (l *scaleLab) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		return tea.Batch(l.snapshotCmd(), l.tick())
-	case scaleSampleMsg:
-		if msg.run != l.loadRun || !msg.ok {
-			return nil
-		}
-		l.rps = appendCapped(l.rps, msg.sample.RPS, 120)
-		l.p50 = appendCapped(l.p50, float64(msg.sample.P50)/float64(time.Millisecond), 120)
-		return waitScaleSample(l.loadRun, l.samples)
+	case liveSampleMsg:
+		return l.load.add(msg, func(s load.Sample) time.Duration { return s.P50 })
 	case scaleLoadDoneMsg:
-		if msg.run != l.loadRun {
+		if !l.load.finished(msg.run) {
 			return nil
 		}
-		l.loading = false
 		if msg.err != nil && !errors.Is(msg.err, context.Canceled) {
 			return reportError(msg.err)
 		}
@@ -238,13 +221,6 @@ func (l *scaleLab) tick() tea.Cmd {
 	return l.c.after(500*time.Millisecond, func() tea.Msg { return scaleTickMsg{} })
 }
 
-func waitScaleSample(run int, ch <-chan load.Sample) tea.Cmd {
-	return func() tea.Msg {
-		s, ok := <-ch
-		return scaleSampleMsg{run: run, sample: s, ok: ok}
-	}
-}
-
 // action runs a control method in the background and reports the outcome.
 func action(what string, f func() error) tea.Cmd {
 	return func() tea.Msg { return scaleActionMsg{what: what, err: f()} }
@@ -266,8 +242,8 @@ func (l *scaleLab) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, g.Down):
 		l.selected = min(l.selected+1, max(len(l.snap.Instances)-1, 0))
 	case key.Matches(msg, k.Load):
-		if l.loading {
-			l.loadCancel()
+		if l.load.running {
+			l.load.stop()
 			return nil
 		}
 		return l.startLoad()
@@ -312,24 +288,11 @@ func (l *scaleLab) key(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (l *scaleLab) startLoad() tea.Cmd {
-	l.loadRun++
-	run := l.loadRun
-	ctx, cancel := context.WithCancel(l.ctx)
-	l.loadCancel, l.loading = cancel, true
-	l.rps, l.p50 = nil, nil
-	samples := make(chan load.Sample, 16)
-	l.samples = samples
 	lab := l.lab
-	opts := scale.LoadOptions{Workload: l.workload, Duration: 60 * time.Second, MaxRequests: 2_000_000, Connections: 8,
-		OnSample: func(s load.Sample) {
-			select {
-			case samples <- s:
-			default:
-			}
-		}}
-	return tea.Batch(waitScaleSample(run, samples), func() tea.Msg {
+	opts := scale.LoadOptions{Workload: l.workload, Duration: 60 * time.Second, MaxRequests: 2_000_000, Connections: 8}
+	return l.load.start(l.ctx, func(ctx context.Context, run int, onSample func(load.Sample)) tea.Msg {
+		opts.OnSample = onSample
 		rep, err := lab.RunLoad(ctx, opts)
-		close(samples)
 		return scaleLoadDoneMsg{run: run, rep: rep, err: err}
 	})
 }
@@ -347,7 +310,7 @@ func (l *scaleLab) View() string {
 	s := l.snap
 	head := fmt.Sprintf("%s via nginx · balancing %s · cache %s · queue %s · runtime %s · workload %s",
 		s.URL, s.Balancing, s.CacheMode, onOff(s.QueueMode), s.Runtime, l.workload)
-	if l.loading {
+	if l.load.running {
 		head += st.Warning.Render(" · load running")
 	}
 	topo := l.topology(w - 4)
@@ -420,18 +383,8 @@ func (l *scaleLab) topology(w int) string {
 
 func (l *scaleLab) chart(w int) string {
 	st := l.c.styles
-	cw := max(w-30, 10)
-	last := func(xs []float64) float64 {
-		if len(xs) == 0 {
-			return 0
-		}
-		return xs[len(xs)-1]
-	}
 	total := fmt.Sprintf("%d requests, %d errors through nginx", l.snap.Requests, l.snap.Errors)
-	return strings.Join([]string{
-		st.Muted.Render(padRight("requests/s", 16)) + st.Accent.Render(sparkline(l.rps, cw)) + fmt.Sprintf(" %8.0f", last(l.rps)),
-		st.Muted.Render(padRight("p50 latency ms", 16)) + st.Warning.Render(sparkline(l.p50, cw)) + fmt.Sprintf(" %8.1f", last(l.p50)),
-	}, "\n") + "\n" + st.Muted.Render(ansi.Truncate(total, w, "…"))
+	return strings.Join(append(l.load.chart(st, "p50 latency ms", w), st.Muted.Render(ansi.Truncate(total, w, "…"))), "\n")
 }
 
 func (l *scaleLab) eventLines(w int) []string {
