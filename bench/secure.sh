@@ -23,7 +23,8 @@ go build -o "$out/securebench" ./bench/securebench
 kaflag=true; [ "$ka" = no-keepalive ] && kaflag=false
 json=$("$out/securebench" -duration "$duration" -connections "$conns" -keepalive="$kaflag" -rounds "$rounds" -cache "$out/home/cache")
 
-printf 'node %s, %s per variant, best of %s rounds, %s connections (%s), 2 workers, %s cores, GET /\n\n' "$(node --version)" "$duration" "$rounds" "$conns" "$ka" "$(nproc)"
+gen=$(echo "$json" | jq -r '.[0].generator')
+printf 'node %s, %s per variant, best of %s rounds, %s connections (%s), 2 workers, %s cores, GET /, load from %s\n\n' "$(node --version)" "$duration" "$rounds" "$conns" "$ka" "$(nproc)" "$gen"
 printf '%-34s %10s %10s %10s %16s %8s\n' "variant" "req/s" "p50" "p99" "worker CPU/req" "non-200"
 echo "$json" | jq -r '.[] | [.name, .rps, .p50_ms, .p99_ms, .worker_cpu_us, (.non_200 + .errors)] | @tsv' |
   while IFS=$'\t' read -r name rps p50 p99 cpu bad; do
@@ -42,8 +43,9 @@ echo "$json" | jq -r '
   "hardened Go / hardened Express, primary store: \($x_pri * 100 | floor / 100)x (target >= 5x: \(if $x_pri >= 5 then "met" else "MISSED" end))",
   "worker CPU per request, hardened Go (memory) / bare Go: \(((map({(.name): .worker_cpu_us}) | add) as $c | $c["hardened Go (memory store)"] / $c["bare Go"]) * 100 | floor / 100)x"'
 echo
-echo "The load generator runs in the bench process, which is also the Go clusters' primary (accepting and"
-echo "handing out connections, and holding the primary store's counters); the Express primary is a node"
-echo "process. All of it shares the same cores, so the absolute numbers are lower than on a bigger machine."
+echo "With keep-alive the load comes from wrk when it is installed (apt install wrk): a separate process"
+echo "that needs little CPU. Otherwise (or with no-keepalive) it is labs/load inside the bench process, which"
+echo "is also the Go clusters' primary. Either way the client shares the two cores with the servers, so the"
+echo "absolute numbers are lower than on a bigger machine."
 echo "Worker CPU/req counts only the worker processes (user+system time from /proc), not the primary or the"
 echo "load generator: the server-side price of each defence, which the req/s column mixes with the client's."

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,8 @@ type row struct {
 	Errors      int64   `json:"errors"`
 	Non200      int64   `json:"non_200"`
 	KeepAlive   bool    `json:"keepalive"`
+	// Generator is the load generator: go (labs/load) or wrk.
+	Generator string `json:"generator"`
 }
 
 func main() {
@@ -54,6 +57,7 @@ func main() {
 	keepalive := flag.Bool("keepalive", true, "reuse connections")
 	cache := flag.String("cache", "bench/out/home/cache", "where the Express app's npm packages go")
 	rounds := flag.Int("rounds", 2, "measure every variant this many times, interleaved, and keep the best")
+	flag.StringVar(&generator, "generator", "auto", "load generator: go (labs/load, in this process), wrk (a separate process), or auto (wrk when installed and keep-alive is on)")
 	flag.Parse()
 
 	variants := []variant{
@@ -101,17 +105,97 @@ func measure(v variant, workers, conns int, d time.Duration, keepalive bool, cac
 	// A short warm-up so the first connections and JIT are not measured.
 	load.Run(ctx, load.Config{URL: lab.URL + "/", Duration: 500 * time.Millisecond, Connections: conns, KeepAlive: keepalive})
 	before := cpuTicks(lab.Workers)
+	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
+	if useWrk(keepalive) {
+		w, err := runWrk(ctx, lab.URL+"/", conns, d)
+		if err != nil {
+			return row{}, err
+		}
+		ticks := cpuTicks(lab.Workers) - before
+		return row{
+			Name: v.Name, RPS: w.rps, P50MS: ms(w.p50), P99MS: ms(w.p99),
+			WorkerCPUus: float64(ticks) * 1e6 / clockTicks / float64(max(w.requests, 1)),
+			Requests:    w.requests, Non200: w.non2xx, KeepAlive: true, Generator: "wrk",
+		}, nil
+	}
 	res, err := load.Run(ctx, load.Config{URL: lab.URL + "/", Duration: d, Connections: conns, KeepAlive: keepalive})
 	if err != nil {
 		return row{}, err
 	}
 	ticks := cpuTicks(lab.Workers) - before
-	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	return row{
 		Name: v.Name, RPS: res.RPS, P50MS: ms(res.Latency.P50), P99MS: ms(res.Latency.P99),
 		WorkerCPUus: float64(ticks) * 1e6 / clockTicks / float64(max(res.Requests, 1)),
 		Requests:    res.Requests, Errors: res.Errors, Non200: res.Requests - res.StatusCodes[200], KeepAlive: keepalive,
+		Generator: "go",
 	}, nil
+}
+
+// generator is the -generator flag.
+var generator string
+
+// useWrk says whether this run measures with wrk: a C load generator in
+// its own process uses a fraction of the CPU Go's HTTP client needs, and on
+// a 2-core machine the client's CPU is taken from the servers under test.
+func useWrk(keepalive bool) bool {
+	switch generator {
+	case "wrk":
+		return true
+	case "go":
+		return false
+	}
+	_, err := exec.LookPath("wrk")
+	return err == nil && keepalive // wrk always keeps connections alive
+}
+
+type wrkResult struct {
+	rps      float64
+	p50, p99 time.Duration
+	requests int64
+	non2xx   int64
+}
+
+// runWrk runs wrk with one thread and parses its summary.
+func runWrk(ctx context.Context, url string, conns int, d time.Duration) (wrkResult, error) {
+	out, err := exec.CommandContext(ctx, "wrk", "-t1", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(int(d.Seconds()))+"s",
+		"--latency", url).CombinedOutput()
+	if err != nil {
+		return wrkResult{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	var r wrkResult
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "50%":
+			r.p50 = parseWrkDuration(f[1])
+		case len(f) == 2 && f[0] == "99%":
+			r.p99 = parseWrkDuration(f[1])
+		case len(f) >= 2 && f[0] == "Requests/sec:":
+			r.rps, _ = strconv.ParseFloat(f[1], 64)
+		case len(f) >= 2 && f[1] == "requests" && f[2] == "in":
+			r.requests, _ = strconv.ParseInt(f[0], 10, 64)
+		case len(f) >= 5 && f[0] == "Non-2xx":
+			r.non2xx, _ = strconv.ParseInt(f[len(f)-1], 10, 64)
+		}
+	}
+	if r.rps == 0 {
+		return r, fmt.Errorf("could not read wrk's output:\n%s", out)
+	}
+	return r, nil
+}
+
+// parseWrkDuration reads wrk's "612.00us", "5.43ms" or "1.02s".
+func parseWrkDuration(s string) time.Duration {
+	for _, u := range []struct {
+		suffix string
+		unit   time.Duration
+	}{{"us", time.Microsecond}, {"ms", time.Millisecond}, {"s", time.Second}} {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return time.Duration(f * float64(u.unit))
+		}
+	}
+	return 0
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat's times (100 on Linux).
