@@ -280,12 +280,12 @@ func (l *clusterLab) startLoad() tea.Cmd {
 }
 
 func (l *clusterLab) key(msg tea.KeyPressMsg) tea.Cmd {
-	k, g := l.keys, l.c.keys
+	k := l.keys
+	if c, ok := moveCursor(l.c.keys, msg, l.selected, len(l.snap.Workers)); ok {
+		l.selected = c
+		return nil
+	}
 	switch {
-	case key.Matches(msg, g.Up):
-		l.selected = max(l.selected-1, 0)
-	case key.Matches(msg, g.Down):
-		l.selected = min(l.selected+1, max(len(l.snap.Workers)-1, 0))
 	case key.Matches(msg, k.Load):
 		if l.load.running {
 			l.load.stop()

@@ -236,11 +236,11 @@ func (l *scaleLab) key(msg tea.KeyPressMsg) tea.Cmd {
 	if l.selected < len(l.snap.Instances) {
 		id = l.snap.Instances[l.selected].ID
 	}
+	if c, ok := moveCursor(g, msg, l.selected, len(l.snap.Instances)); ok {
+		l.selected = c
+		return nil
+	}
 	switch {
-	case key.Matches(msg, g.Up):
-		l.selected = max(l.selected-1, 0)
-	case key.Matches(msg, g.Down):
-		l.selected = min(l.selected+1, max(len(l.snap.Instances)-1, 0))
 	case key.Matches(msg, k.Load):
 		if l.load.running {
 			l.load.stop()
