@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http/httptest"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -21,11 +21,14 @@ func serveSecureApp(t *testing.T, weak secure.Weaknesses) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(app)
-	app.ConfigureServer(srv.Config)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return srv.URL
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := app.NewServer()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Shutdown() })
+	return "http://" + ln.Addr().String()
 }
 
 func TestLabSecureProbeURLJSON(t *testing.T) {

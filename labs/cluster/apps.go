@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // App is what a worker serves. A registered AppFactory builds one in every
@@ -21,6 +23,13 @@ type App struct {
 	// (a non-nil TLSConfig makes the worker serve TLS on the shared port).
 	// The worker's own ConnState hook is kept and chained after yours.
 	Configure func(*http.Server)
+
+	// Fast, when set, is served instead of Handler, by fasthttp: for an
+	// app whose per-request cost must stay near the floor (the hardened
+	// security app). ConfigureFast adjusts that server as Configure does
+	// the net/http one; a non-nil TLSConfig there serves TLS.
+	Fast          fasthttp.RequestHandler
+	ConfigureFast func(*fasthttp.Server)
 }
 
 // AppFactory builds a worker's App. config is Config.AppConfig verbatim

@@ -2,13 +2,11 @@ package cluster
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -185,7 +183,7 @@ func runWorker() int {
 	if err != nil {
 		return fail("app %q did not start: %v", name, err)
 	}
-	if app == nil || app.Handler == nil {
+	if app == nil || (app.Handler == nil && app.Fast == nil) {
 		return fail("app %q returned no handler", name)
 	}
 
@@ -204,39 +202,16 @@ func runWorker() int {
 		ln = handoff
 	}
 
-	pidHeader := []string{strconv.Itoa(w.pid)}
-	srv := &http.Server{
-		Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-			w.requests.Add(1)
-			rw.Header()["X-Worker-Pid"] = pidHeader
-			app.Handler.ServeHTTP(rw, r)
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       30 * time.Second,
-	}
-	if app.Configure != nil {
-		app.Configure(srv)
-	}
-	appState := srv.ConnState
-	srv.ConnState = func(c net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			w.conns.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			w.conns.Add(-1)
-		}
-		if appState != nil {
-			appState(c, s)
-		}
-	}
-	serveLn := ln
-	if srv.TLSConfig != nil {
-		serveLn = tls.NewListener(ln, srv.TLSConfig)
+	var srv appServer
+	if app.Fast != nil {
+		srv = newFastServer(w, app)
+	} else {
+		srv = newHTTPServer(w, app)
 	}
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
-		srv.Serve(serveLn)
+		srv.serve(ln)
 	}()
 
 	drain := make(chan struct{})
@@ -246,6 +221,7 @@ func runWorker() int {
 	// syntax highlighter above all) leaves garbage a serving worker never
 	// needs: collect it and give the pages back before taking traffic.
 	debug.FreeOSMemory()
+	dropStartupPages()
 
 	if err := ipc.send(&message{Type: msgListening, PID: w.pid}, -1); err != nil {
 		return 1
@@ -266,19 +242,11 @@ func runWorker() int {
 	case <-drain:
 	}
 
-	// Drain: finish what we have, take nothing new. Keep-alive goes off
-	// first (idle connections close now, busy ones after their response),
-	// so clients reconnect, to another worker. Then the listener closes;
-	// Serve returning means every connection it accepted is counted.
-	//
-	// Not http.Server.Shutdown: a request read after Shutdown begins is
-	// dropped with its connection closed unanswered, which a client sees
-	// as a failed request on a fresh connection. Waiting for the count of
-	// open connections to reach zero answers every one of them.
-	srv.SetKeepAlivesEnabled(false)
-	ln.Close()
-	<-served
+	// Drain: finish what we have, take nothing new (see appServer.drain),
+	// then wait for the open connections to close, up to the deadline.
 	deadline := time.Now().Add(drainTimeout)
+	srv.drain(ln, deadline)
+	<-served
 	for w.conns.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -287,7 +255,7 @@ func runWorker() int {
 	w.sendStats() // final count
 	if n := w.conns.Load(); n > 0 {
 		fmt.Fprintf(os.Stderr, "cluster worker %d: drain timed out after %v, closing %d connection(s)\n", w.pid, drainTimeout, n)
-		srv.Close()
+		srv.close()
 	}
 	ipc.close()
 	return 0

@@ -6,8 +6,8 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -32,23 +32,44 @@ func fastConfig() secure.Config {
 	}
 }
 
-// serve runs the app in-process (one "worker") on loopback.
-func serve(t *testing.T, cfg secure.Config, log io.Writer) (*httptest.Server, *secure.App) {
+// testServer is the app served in-process (one "worker") on loopback.
+type testServer struct {
+	URL string
+	app *secure.App
+}
+
+// Client is a plain HTTP client for the server (TLS servers are reached
+// through probe.Target, which takes the certificate).
+func (testServer) Client() *http.Client { return &http.Client{Timeout: 10 * time.Second} }
+
+func serve(t *testing.T, cfg secure.Config, log io.Writer) (testServer, *secure.App) {
 	t.Helper()
 	app, err := secure.New(cfg, secure.Options{Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(app)
-	app.ConfigureServer(srv.Config)
-	if cfg.TLSCertPEM != nil {
-		srv.TLS = srv.Config.TLSConfig
-		srv.StartTLS()
-	} else {
-		srv.Start()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close(); app.Close() })
-	return srv, app
+	srv := app.NewServer()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(app.Listener(ln))
+	}()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.ShutdownWithContext(ctx)
+		<-done
+		app.Close()
+	})
+	scheme := "http://"
+	if cfg.TLSCertPEM != nil {
+		scheme = "https://"
+	}
+	return testServer{URL: scheme + ln.Addr().String(), app: app}, app
 }
 
 func fastTarget(url string) probe.Target {

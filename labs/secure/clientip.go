@@ -1,65 +1,74 @@
 package secure
 
 import (
-	"net"
-	"net/http"
+	"bytes"
 	"net/netip"
-	"strings"
 )
 
 // clientIP names the client a request counts against for the rate limit.
 // It follows Express's `trust proxy: 'loopback'` (proxy-addr): start from
-// the connection's address and walk X-Forwarded-For from right to left while
-// the address seen so far is a trusted (loopback) proxy; the first untrusted
-// one is the client. A request that does not come through loopback is keyed
-// by its own address, whatever X-Forwarded-For claims.
+// the connection's address and walk X-Forwarded-For (xff, each header line
+// as received) from right to left while the address seen so far is a
+// trusted (loopback) proxy; the first untrusted one is the client. A
+// request that does not come through loopback is keyed by its own address,
+// whatever X-Forwarded-For claims.
 //
 // In the lab every client is on loopback, so a probe can present itself as
 // a distinct client by sending X-Forwarded-For, the way requests arrive from
 // a local reverse proxy.
-func clientIP(r *http.Request) string {
-	addr, ok := parseAddr(hostOnly(r.RemoteAddr))
-	if !ok {
-		return hostOnly(r.RemoteAddr)
-	}
+func clientIP(remote netip.Addr, xff [][]byte) netip.Addr {
+	addr := remote.Unmap()
 	if !addr.IsLoopback() {
-		return addr.String()
+		return addr
 	}
-	hops := r.Header.Values("X-Forwarded-For")
-	for i := len(hops) - 1; i >= 0; i-- {
-		parts := strings.Split(hops[i], ",")
-		for j := len(parts) - 1; j >= 0; j-- {
-			p := strings.TrimSpace(parts[j])
-			if p == "" {
+	for i := len(xff) - 1; i >= 0; i-- {
+		rest := xff[i]
+		for len(rest) > 0 {
+			var part []byte
+			if j := bytes.LastIndexByte(rest, ','); j >= 0 {
+				part, rest = rest[j+1:], rest[:j]
+			} else {
+				part, rest = rest, nil
+			}
+			part = bytes.TrimSpace(part)
+			if len(part) == 0 {
 				continue
 			}
-			next, ok := parseAddr(hostOnly(p))
+			next, ok := parseHop(part)
 			if !ok {
 				// proxy-addr stops at a value that is not an address.
-				return addr.String()
+				return addr
 			}
 			addr = next
 			if !addr.IsLoopback() {
-				return addr.String()
+				return addr
 			}
 		}
 	}
-	return addr.String()
+	return addr
 }
 
-// parseAddr reads an IP address, mapping IPv4-in-IPv6 (::ffff:1.2.3.4) to
-// plain IPv4 as Node reports it.
-func parseAddr(s string) (netip.Addr, bool) {
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Addr{}, false
+// parseHop reads one X-Forwarded-For entry: an address, possibly with a
+// port ("1.2.3.4:80", "[::1]:80"), IPv4-in-IPv6 mapped to plain IPv4 as
+// Node reports it.
+func parseHop(b []byte) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(string(b)); err == nil {
+		return a.Unmap(), true
 	}
-	return a.Unmap(), true
+	if ap, err := netip.ParseAddrPort(string(b)); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	return netip.Addr{}, false
 }
 
-func hostOnly(hostport string) string {
-	if host, _, err := net.SplitHostPort(hostport); err == nil {
-		return host
+// rateKey is express-rate-limit v8's default key: the client IP, with IPv6
+// addresses grouped by their /56 network (one customer's whole allocation).
+func rateKey(client netip.Addr) string {
+	if client.Is4() {
+		return client.String()
 	}
-	return hostport
+	if p, err := client.Prefix(56); err == nil {
+		return p.String()
+	}
+	return client.String()
 }

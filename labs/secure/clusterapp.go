@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/secure/ratelimit"
@@ -38,7 +37,7 @@ func newClusterApp(w *cluster.Worker, raw json.RawMessage) (*cluster.App, error)
 	if err != nil {
 		return nil, err
 	}
-	return &cluster.App{Handler: app, Configure: func(s *http.Server) { app.ConfigureServer(s) }}, nil
+	return &cluster.App{Fast: app.Handle, ConfigureFast: app.ConfigureServer}, nil
 }
 
 // ClusterHandlers returns what the cluster primary must answer for cfg: for

@@ -1,55 +1,57 @@
 package secure
 
 import (
-	"net/http"
 	"slices"
+
+	"github.com/valyala/fasthttp"
 )
 
 // corsMethods is what the cors package allows by default on a preflight.
 const corsMethods = "GET,HEAD,PUT,PATCH,POST,DELETE"
 
-// cors answers like the cors 2.8 package given an array of origins: an
-// allowed Origin is echoed back, any other gets no Access-Control-Allow-Origin
-// at all, and the request is served either way: it is the browser that
-// refuses to hand a cross-origin response to a page, not the server.
-// OPTIONS requests are preflights: 204, empty, never reaching the routes.
-func cors(allowed []string, next http.Handler) http.Handler {
-	varyOrigin := []string{"Origin"}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(allowed, origin) {
-			h.Set("Access-Control-Allow-Origin", origin)
-		}
-		if r.Method != http.MethodOptions {
-			h["Vary"] = varyOrigin[:1:1] // shared, never modified in place
-			next.ServeHTTP(w, r)
-			return
-		}
-		h.Set("Vary", "Origin, Access-Control-Request-Headers")
-		h.Set("Access-Control-Allow-Methods", corsMethods)
-		if asked := r.Header.Get("Access-Control-Request-Headers"); asked != "" {
-			h.Set("Access-Control-Allow-Headers", asked)
-		}
-		h.Set("Content-Length", "0")
-		w.WriteHeader(http.StatusNoContent)
-	})
+// setCORSHeaders adds the headers cors sends whatever the request: "*" to
+// everyone when open, else Vary: Origin (the answer depends on it, so
+// caches must key on it).
+func setCORSHeaders(h *fasthttp.ResponseHeader, open bool) {
+	if open {
+		h.Set("Access-Control-Allow-Origin", "*")
+	} else {
+		h.Set("Vary", "Origin")
+	}
 }
 
-// openCORS is cors() with no options: every origin may read every response.
-func openCORS(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		if r.Method != http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
+// cors answers like the cors 2.8 package given an array of origins (allowed)
+// or no options at all (open), on a response that has setCORSHeaders': an
+// allowed Origin is echoed back, any other gets no
+// Access-Control-Allow-Origin at all, and the request is served either way:
+// it is the browser that refuses to hand a cross-origin response to a page,
+// not the server.
+//
+// OPTIONS requests are preflights: cors answers them itself (204, empty)
+// and reports true, so they never reach the routes.
+func cors(ctx *fasthttp.RequestCtx, allowed []string, open bool) (answered bool) {
+	h := &ctx.Response.Header
+	if !open {
+		if origin := ctx.Request.Header.Peek("Origin"); len(origin) > 0 &&
+			slices.ContainsFunc(allowed, func(o string) bool { return o == string(origin) }) {
+			h.SetBytesV("Access-Control-Allow-Origin", origin)
 		}
+	}
+	if !ctx.IsOptions() {
+		return false
+	}
+	// A preflight never reaches the rate limit, so it has no policy.
+	h.Del("RateLimit-Policy")
+	if open {
 		h.Set("Vary", "Access-Control-Request-Headers")
-		h.Set("Access-Control-Allow-Methods", corsMethods)
-		if asked := r.Header.Get("Access-Control-Request-Headers"); asked != "" {
-			h.Set("Access-Control-Allow-Headers", asked)
-		}
-		h.Set("Content-Length", "0")
-		w.WriteHeader(http.StatusNoContent)
-	})
+	} else {
+		h.Set("Vary", "Origin, Access-Control-Request-Headers")
+	}
+	h.Set("Access-Control-Allow-Methods", corsMethods)
+	if asked := ctx.Request.Header.Peek("Access-Control-Request-Headers"); len(asked) > 0 {
+		h.SetBytesV("Access-Control-Allow-Headers", asked)
+	}
+	ctx.SetStatusCode(fasthttp.StatusNoContent)
+	ctx.Response.ResetBody()
+	return true
 }

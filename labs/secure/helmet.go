@@ -1,6 +1,6 @@
 package secure
 
-import "net/http"
+import "github.com/valyala/fasthttp"
 
 // Header is one response header: its name as helmet writes it, and value.
 type Header struct {
@@ -27,33 +27,28 @@ var HelmetHeaders = []Header{
 	{"X-XSS-Protection", "0"},
 }
 
-// helmet sets HelmetHeaders on every response before anything else runs, so
-// errors, 404s and 429s carry them too.
-func helmet(next http.Handler) http.Handler {
-	// The value slices are made once and shared by every response: nothing
-	// modifies a header value in place (Add appends to a full slice, which
-	// copies), and it saves a dozen allocations per request.
-	values := make([][]string, len(HelmetHeaders))
-	for i, hh := range HelmetHeaders {
-		values[i] = []string{hh.Value}
+// helmetKV is HelmetHeaders as bytes, made once.
+var helmetKV = func() [][2][]byte {
+	kv := make([][2][]byte, len(HelmetHeaders))
+	for i, h := range HelmetHeaders {
+		kv[i] = [2][]byte{[]byte(h.Name), []byte(h.Value)}
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		for i, hh := range HelmetHeaders {
-			// Set the map directly to keep helmet's spelling on the wire
-			// (X-DNS-Prefetch-Control, not X-Dns-Prefetch-Control).
-			// Header names are case-insensitive; this only reads better.
-			h[hh.Name] = values[i][:1:1]
-		}
-		next.ServeHTTP(w, r)
-	})
+	return kv
+}()
+
+// setHelmetHeaders adds helmet's headers to h. Every response starts with
+// them, the server's own error answers too, so errors, 404s and 429s carry
+// them. Call h.DisableNormalizing first to keep helmet's spelling on the
+// wire (X-DNS-Prefetch-Control, not X-Dns-Prefetch-Control): header names
+// are case-insensitive, this only reads better.
+func setHelmetHeaders(h *fasthttp.ResponseHeader) {
+	for _, kv := range helmetKV {
+		h.AddBytesKV(kv[0], kv[1])
+	}
 }
 
-// poweredBy imitates a framework that advertises itself, as Express does
+// setPoweredBy imitates a framework that advertises itself, as Express does
 // unless helmet (or app.disable('x-powered-by')) removes the header.
-func poweredBy(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Powered-By", "nodedive-go")
-		next.ServeHTTP(w, r)
-	})
+func setPoweredBy(h *fasthttp.ResponseHeader) {
+	h.Set("X-Powered-By", "nodedive-go")
 }

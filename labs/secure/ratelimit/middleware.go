@@ -1,78 +1,77 @@
 package ratelimit
 
 import (
-	"fmt"
+	"context"
 	"math"
-	"net/http"
 	"strconv"
 	"time"
 )
 
-// Limiter is the middleware. Its answers follow express-rate-limit v8 with
-// standardHeaders: 'draft-7' and legacyHeaders: false:
+// Limiter decides on each request and writes the answers of
+// express-rate-limit v8 with standardHeaders: 'draft-7' and legacyHeaders:
+// false:
 //
 //	RateLimit-Policy: 100;w=900
 //	RateLimit: limit=100, remaining=99, reset=900
 //
 // on every counted response, and once the count passes Limit, a 429 with
 // Retry-After (seconds until the window resets).
+//
+// It knows nothing of HTTP servers: the app asks Check and sets the headers
+// it returns, so the same rules serve any server library.
 type Limiter struct {
 	Store  Store
 	Limit  int
 	Window time.Duration
-	// Key names the client a request counts against (usually its IP).
-	Key func(*http.Request) string
-	// Reject writes the 429 response; the rate-limit headers are already
-	// set. Nil writes a plain-text message.
-	Reject http.HandlerFunc
-	// Fail handles a store error. Like express-rate-limit (whose
-	// passOnStoreError is false by default) the request is not let through
-	// when the counters cannot be reached. Nil answers 500.
-	Fail func(w http.ResponseWriter, r *http.Request, err error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// Wrap returns next behind the limiter.
-func (l *Limiter) Wrap(next http.Handler) http.Handler {
-	policy := []string{fmt.Sprintf("%d;w=%d", l.Limit, ceilSeconds(l.Window))}
-	prefix := "limit=" + strconv.Itoa(l.Limit) + ", remaining="
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hit, err := l.Store.Hit(r.Context(), l.Key(r))
-		if err != nil {
-			if l.Fail != nil {
-				l.Fail(w, r, err)
-			} else {
-				http.Error(w, "rate limiter unavailable", http.StatusInternalServerError)
-			}
-			return
-		}
-		now := time.Now
-		if l.Now != nil {
-			now = l.Now
-		}
-		reset := max(ceilSeconds(hit.Reset.Sub(now())), 0)
-		remaining := max(l.Limit-hit.Count, 0)
-		h := w.Header()
-		// Canonical keys set directly: this runs on every request.
-		h["Ratelimit-Policy"] = policy[:1:1]
-		buf := make([]byte, 0, len(prefix)+32)
-		buf = append(buf, prefix...)
-		buf = strconv.AppendInt(buf, int64(remaining), 10)
-		buf = append(buf, ", reset="...)
-		buf = strconv.AppendInt(buf, reset, 10)
-		h["Ratelimit"] = []string{string(buf)}
-		if hit.Count > l.Limit {
-			h.Set("Retry-After", strconv.FormatInt(reset, 10))
-			if l.Reject != nil {
-				l.Reject(w, r)
-			} else {
-				http.Error(w, "Too many requests, please try again later.", http.StatusTooManyRequests)
-			}
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+// Verdict is the Limiter's answer for one request.
+type Verdict struct {
+	// Allowed is false once the client is over the limit: answer 429.
+	Allowed bool
+	// Remaining is how many more requests the window allows.
+	Remaining int
+	// Reset is how many whole seconds are left in the window, for the
+	// RateLimit header and, on a 429, Retry-After.
+	Reset int64
+}
+
+// Check counts one request for key. An error means the store could not be
+// reached; like express-rate-limit (whose passOnStoreError is false by
+// default) the caller must then refuse the request, not let it through.
+func (l *Limiter) Check(ctx context.Context, key string) (Verdict, error) {
+	hit, err := l.Store.Hit(ctx, key)
+	if err != nil {
+		return Verdict{}, err
+	}
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	return Verdict{
+		Allowed:   hit.Count <= l.Limit,
+		Remaining: max(l.Limit-hit.Count, 0),
+		Reset:     max(ceilSeconds(hit.Reset.Sub(now())), 0),
+	}, nil
+}
+
+// Policy is the value of the RateLimit-Policy header, the same for every
+// response.
+func (l *Limiter) Policy() string {
+	return strconv.Itoa(l.Limit) + ";w=" + strconv.FormatInt(ceilSeconds(l.Window), 10)
+}
+
+// AppendHeader appends the value of the RateLimit header for v to dst; it
+// appends rather than returns a string because it runs on every request.
+func (l *Limiter) AppendHeader(dst []byte, v Verdict) []byte {
+	dst = append(dst, "limit="...)
+	dst = strconv.AppendInt(dst, int64(l.Limit), 10)
+	dst = append(dst, ", remaining="...)
+	dst = strconv.AppendInt(dst, int64(v.Remaining), 10)
+	dst = append(dst, ", reset="...)
+	return strconv.AppendInt(dst, v.Reset, 10)
 }
 
 // ceilSeconds rounds d up to whole seconds, as the JavaScript library's

@@ -3,8 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -91,11 +90,99 @@ func TestRemoteRoundTrip(t *testing.T) {
 		}
 	}
 	if calls != 3 {
-		t.Errorf("%d calls", calls)
+		t.Errorf("%d calls for 3 hits one after another", calls)
 	}
 	broken := NewRemote(func(context.Context, []byte) ([]byte, error) { return nil, errors.New("primary gone") })
 	if _, err := broken.Hit(context.Background(), "x"); err == nil {
 		t.Error("no error from a broken remote")
+	}
+}
+
+// Hits that arrive while a call is on its way go together in the next one,
+// and each still gets its own exact count.
+func TestRemoteGroupsConcurrentHits(t *testing.T) {
+	holder := NewMemory(time.Minute)
+	serve := ServeRemote(holder)
+	var mu sync.Mutex
+	var calls int
+	gate := make(chan struct{})
+	r := NewRemote(func(ctx context.Context, data []byte) ([]byte, error) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			<-gate // hold the first call until the others queue up
+		}
+		return serve(ctx, data)
+	})
+	const hits = 50
+	counts := make(chan int, hits)
+	var wg sync.WaitGroup
+	for i := range hits {
+		wg.Go(func() {
+			key := "a"
+			if i%5 == 0 {
+				key = "b"
+			}
+			h, err := r.Hit(context.Background(), key)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if key == "a" {
+				counts <- h.Count
+			}
+		})
+	}
+	// Wait until every hit is counted in or queued behind the first call.
+	for {
+		r.mu.Lock()
+		queued := 0
+		if r.next != nil {
+			for _, h := range r.next.hits {
+				queued += h.N
+			}
+		}
+		r.mu.Unlock()
+		if queued == hits-1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(gate)
+	wg.Wait()
+	close(counts)
+	seen := map[int]bool{}
+	for c := range counts {
+		if seen[c] {
+			t.Errorf("count %d given twice", c)
+		}
+		seen[c] = true
+	}
+	for c := 1; c <= 40; c++ {
+		if !seen[c] {
+			t.Errorf("count %d never given (the 40 hits of a should get 1..40)", c)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("%d calls, want 2 (one, then all the others together)", calls)
+	}
+	if h, _ := holder.Hit(context.Background(), "b"); h.Count != 11 {
+		t.Errorf("b counted %d times before this hit, want 10", h.Count-1)
+	}
+}
+
+func TestCountOfAcrossAWindowEnd(t *testing.T) {
+	// 5 hits: the first 2 end the old window at 99 and 100, the last 3
+	// start the new one.
+	c := remoteCount{First: 99, Last: 3, ResetMS: time.Now().Add(time.Minute).UnixMilli()}
+	var got []int
+	for pos := 1; pos <= 5; pos++ {
+		got = append(got, countOf(c, 5, pos).Count)
+	}
+	if fmt.Sprint(got) != "[99 100 1 2 3]" {
+		t.Errorf("counts %v", got)
 	}
 }
 
@@ -136,29 +223,40 @@ func TestRedisStoreSharesCounts(t *testing.T) {
 }
 
 func TestLimiter(t *testing.T) {
-	l := &Limiter{Store: NewMemory(15 * time.Minute), Limit: 2, Window: 15 * time.Minute,
-		Key: func(*http.Request) string { return "k" }}
-	h := l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
-	var codes []int
-	var last http.Header
+	clock := &fakeClock{t: time.Unix(1_000_000, 0)}
+	store := NewMemory(15 * time.Minute)
+	store.now = clock.now
+	l := &Limiter{Store: store, Limit: 2, Window: 15 * time.Minute, Now: clock.now}
+	if got := l.Policy(); got != "2;w=900" {
+		t.Errorf("policy %q", got)
+	}
+	var verdicts []Verdict
 	for range 3 {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-		codes = append(codes, rec.Code)
-		last = rec.Header()
+		v, err := l.Check(context.Background(), "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		verdicts = append(verdicts, v)
+		clock.add(time.Second)
 	}
-	if codes[0] != 204 || codes[1] != 204 || codes[2] != 429 {
-		t.Errorf("codes %v", codes)
+	if !verdicts[0].Allowed || !verdicts[1].Allowed || verdicts[2].Allowed {
+		t.Errorf("allowed: %v", verdicts)
 	}
-	if last.Get("Retry-After") != "900" || last.Get("RateLimit") != "limit=2, remaining=0, reset=900" || last.Get("RateLimit-Policy") != "2;w=900" {
-		t.Errorf("429 headers %v", last)
+	if got := string(l.AppendHeader(nil, verdicts[0])); got != "limit=2, remaining=1, reset=900" {
+		t.Errorf("first RateLimit %q", got)
 	}
-	// A store that cannot count refuses the request (no silent pass).
+	// The window started at the first request: two seconds later, 898 s
+	// are left.
+	if got := string(l.AppendHeader(nil, verdicts[2])); got != "limit=2, remaining=0, reset=898" {
+		t.Errorf("third RateLimit %q", got)
+	}
+	// Another client has its own count.
+	if v, _ := l.Check(context.Background(), "other"); !v.Allowed || v.Remaining != 1 {
+		t.Errorf("another client: %+v", v)
+	}
+	// A store that cannot count is an error, never a silent pass.
 	l.Store = NewRemote(func(context.Context, []byte) ([]byte, error) { return nil, errors.New("down") })
-	rec := httptest.NewRecorder()
-	h = l.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-	if rec.Code != 500 {
-		t.Errorf("store down: %d", rec.Code)
+	if v, err := l.Check(context.Background(), "k"); err == nil || v.Allowed {
+		t.Errorf("store down: %+v, %v", v, err)
 	}
 }
