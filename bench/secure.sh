@@ -7,14 +7,14 @@
 # cluster under 15% of its requests/s, and the hardened Go cluster serves at
 # least 5x the hardened Express cluster (same store).
 #
-#   bench/secure.sh [DURATION] [CONNECTIONS] [keepalive|no-keepalive] [ROUNDS]   (defaults: 5s 16 keepalive 3)
+#   bench/secure.sh [DURATION] [CONNECTIONS] [keepalive|no-keepalive] [ROUNDS]   (defaults: 5s 16 keepalive 5)
 # Each variant is measured ROUNDS times, interleaved, and its best round is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5s}
 conns=${2:-16}
 ka=${3:-keepalive}
-rounds=${4:-3}
+rounds=${4:-5}
 command -v jq >/dev/null || { echo "bench/secure.sh needs jq (apt install jq)"; exit 1; }
 command -v node >/dev/null || { echo "bench/secure.sh needs node and npm on PATH (the Express cluster is a third of the comparison)"; exit 1; }
 

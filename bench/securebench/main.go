@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,7 @@ func main() {
 	cache := flag.String("cache", "bench/out/home/cache", "where the Express app's npm packages go")
 	rounds := flag.Int("rounds", 2, "measure every variant this many times, interleaved, and keep the best")
 	flag.StringVar(&generator, "generator", "auto", "load generator: go (labs/load, in this process), wrk (a separate process), or auto (wrk when installed and keep-alive is on)")
+	only := flag.String("only", "", "measure only the variants whose name contains this")
 	flag.Parse()
 
 	variants := []variant{
@@ -67,17 +69,21 @@ func main() {
 		{"hardened Express (memory store)", launch.RuntimeNode, secure.StoreMemory, secure.Weaknesses{}},
 		{"hardened Express (primary store)", launch.RuntimeNode, secure.StorePrimary, secure.Weaknesses{}},
 	}
+	variants = slices.DeleteFunc(variants, func(v variant) bool { return !strings.Contains(v.Name, *only) })
 	// Rounds interleave the variants, so a burst of other work on the
 	// machine hurts one measurement of each rather than all of one; the
 	// best round of each variant is kept.
 	rows := make([]row, len(variants))
-	for range max(*rounds, 1) {
+	for round := range max(*rounds, 1) {
 		for i, v := range variants {
 			r, err := measure(v, *workers, *conns, *duration, *keepalive, *cache)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s: %v\n", v.Name, err)
 				os.Exit(1)
 			}
+			// Every round on stderr: how much the rounds vary is part of
+			// the result.
+			fmt.Fprintf(os.Stderr, "round %d  %-34s %8.0f req/s %6.1f us worker CPU/req\n", round+1, v.Name, r.RPS, r.WorkerCPUus)
 			if r.RPS > rows[i].RPS {
 				rows[i] = r
 			}

@@ -8,10 +8,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -238,21 +236,6 @@ func (b *goBackend) spawn(slotIdx int, asCurrent bool, respawnOf *WorkerRef) (*g
 	return p, nil
 }
 
-// workerProcs returns the GOMAXPROCS setting for a Go worker, or "" to leave
-// Go's default: each worker gets its share of the cores, at least one. A
-// Node worker runs JavaScript on one thread, and the cluster puts one
-// worker per core; a Go worker that also schedules on every core makes
-// the workers take turns on each of them, which costs every request thread
-// wake-ups. A GOMAXPROCS the user set (in env) wins.
-func workerProcs(workers, cores int, env []string) string {
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "GOMAXPROCS=") {
-			return ""
-		}
-	}
-	return "GOMAXPROCS=" + strconv.Itoa(max(1, cores/max(1, workers)))
-}
-
 func (b *goBackend) startProcess(id, slotIdx int) (*goProc, error) {
 	ipc, childEnd, err := newSocketPair()
 	if err != nil {
@@ -261,9 +244,6 @@ func (b *goBackend) startProcess(id, slotIdx int) (*goProc, error) {
 	defer childEnd.Close()
 	cmd := exec.CommandContext(b.killCtx, b.exe, ChildRole)
 	cmd.Env = append(os.Environ(), b.cfg.Env...)
-	if gomaxprocs := workerProcs(b.cfg.Workers, runtime.NumCPU(), cmd.Env); gomaxprocs != "" {
-		cmd.Env = append(cmd.Env, gomaxprocs)
-	}
 	cmd.Env = append(cmd.Env,
 		envID+"="+strconv.Itoa(id),
 		envSlot+"="+strconv.Itoa(slotIdx),

@@ -54,6 +54,7 @@ type App struct {
 	closers   []func() error
 
 	limiter *ratelimit.Limiter // nil when the limit is off
+	keys    lastKey
 	// base holds the headers every answer of Handle starts with:
 	// helmet's (or a weakened app's X-Powered-By), the Vary or open
 	// Access-Control-Allow-Origin of cors, and RateLimit-Policy. They do
@@ -233,7 +234,7 @@ func (a *App) Handle(ctx *fasthttp.RequestCtx) {
 // not, the 429 (or the 500 for an unreachable store) is written.
 func (a *App) limit(ctx *fasthttp.RequestCtx) bool {
 	client := clientIP(remoteAddr(ctx), ctx.Request.Header.PeekAll("X-Forwarded-For"))
-	v, err := a.limiter.Check(ctx, rateKey(client))
+	v, err := a.limiter.Check(ctx, a.keys.of(client))
 	if err != nil {
 		a.fail(ctx, err, nil)
 		return false
@@ -438,6 +439,9 @@ func (a *App) clientError(ctx *fasthttp.RequestCtx, status int, msg string, err 
 // 400 (ok false). Bodies of other types are left alone. The size limit is
 // the server's (ConfigureServer): an oversized body never gets here.
 func (a *App) parseJSON(ctx *fasthttp.RequestCtx) (body any, ok bool) {
+	if ctx.Request.Header.ContentLength() == 0 {
+		return nil, true // no body (-1 is chunked: there may be one)
+	}
 	raw := ctx.Request.Body()
 	if len(raw) == 0 || !isJSON(ctx.Request.Header.ContentType()) {
 		return nil, true

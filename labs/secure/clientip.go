@@ -3,6 +3,7 @@ package secure
 import (
 	"bytes"
 	"net/netip"
+	"sync/atomic"
 )
 
 // clientIP names the client a request counts against for the rate limit.
@@ -71,4 +72,26 @@ func rateKey(client netip.Addr) string {
 		return p.String()
 	}
 	return client.String()
+}
+
+// lastKey remembers the rate key of the last client seen. Requests come in
+// runs from the same address (a keep-alive connection, a proxy in front),
+// and formatting the address anew for each costs an allocation.
+type lastKey struct {
+	last atomic.Pointer[clientKey]
+}
+
+type clientKey struct {
+	addr netip.Addr
+	key  string
+}
+
+// of returns rateKey(client).
+func (k *lastKey) of(client netip.Addr) string {
+	if c := k.last.Load(); c != nil && c.addr == client {
+		return c.key
+	}
+	c := &clientKey{client, rateKey(client)}
+	k.last.Store(c)
+	return c.key
 }

@@ -36,3 +36,13 @@ func TestClientIPTrustsOnlyLoopbackProxies(t *testing.T) {
 		t.Errorf("IPv4 key %s", got)
 	}
 }
+
+func TestLastKeyGivesTheSameKeysAsRateKey(t *testing.T) {
+	var k lastKey
+	for _, a := range []string{"198.18.0.7", "198.18.0.7", "2001:db8:1:2:3::4", "198.18.0.7", "2001:db8:1:ff::1"} {
+		addr := netip.MustParseAddr(a)
+		if got, want := k.of(addr), rateKey(addr); got != want {
+			t.Errorf("%s: %s, want %s", a, got, want)
+		}
+	}
+}

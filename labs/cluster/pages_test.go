@@ -10,24 +10,6 @@ import (
 	"testing"
 )
 
-func TestWorkerProcsSharesTheCores(t *testing.T) {
-	for _, c := range []struct {
-		workers, cores int
-		env            []string
-		want           string
-	}{
-		{2, 2, nil, "GOMAXPROCS=1"},
-		{1, 2, nil, "GOMAXPROCS=2"},
-		{2, 8, nil, "GOMAXPROCS=4"},
-		{16, 2, nil, "GOMAXPROCS=1"},
-		{2, 2, []string{"PATH=/bin", "GOMAXPROCS=3"}, ""}, // the user's setting wins
-	} {
-		if got := workerProcs(c.workers, c.cores, c.env); got != c.want {
-			t.Errorf("%d workers on %d cores, env %v: %q, want %q", c.workers, c.cores, c.env, got, c.want)
-		}
-	}
-}
-
 func TestReadOnlyMappingsOfTheExecutable(t *testing.T) {
 	smaps := `00400000-00c00000 r-xp 00000000 08:01 123 /opt/nodedive
 Size:               8192 kB
