@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/internal/suggest"
 )
 
 // runQuizCLI runs nodedive in-process with stdin and returns stdout.
@@ -129,7 +129,7 @@ func TestGradeBoundedInput(t *testing.T) {
 
 func TestGradeErrors(t *testing.T) {
 	_, err := runQuizCLI(t, "x", "grade", "q41")
-	var nf *lessons.NotFoundError
+	var nf *suggest.NotFoundError
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), "q14") {
 		t.Errorf("unknown ID: %v", err)
 	}

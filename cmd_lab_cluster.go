@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/load"
-	"github.com/nodedive/nodedive/labs/noderun"
 )
 
 // clusterLabOptions are the flags of `nodedive lab cluster`, as typed.
@@ -137,7 +137,7 @@ func (o clusterLabOptions) plan() (*clusterLabPlan, error) {
 		*fault.into, *fault.set = d, true
 	}
 	if rt == cluster.RuntimeNode {
-		if _, err := noderun.Find(); err != nil {
+		if _, err := noderun.Find(""); err != nil {
 			return nil, fmt.Errorf("--runtime node: %w (or use --runtime go, which needs nothing else)", err)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 // clusterJSON is the part of `lab cluster --json` the tests read.

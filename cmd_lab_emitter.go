@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/emitter/bank"
 	"github.com/nodedive/nodedive/labs/emitter/scenario"
-	"github.com/nodedive/nodedive/labs/noderun"
 )
 
 func newLabEmitterCmd() *cobra.Command {
@@ -114,7 +114,7 @@ func showScenario(ctx context.Context, w io.Writer, sc *scenario.Scenario) error
 	if err != nil {
 		return err
 	}
-	v, _ := noderun.Version(ctx)
+	v, _ := noderun.Version(ctx, "")
 	fmt.Fprintf(w, "\nnode v%s:\n", v)
 	printTrace(w, nodeTrace)
 	if d := scenario.Diff(goTrace, nodeTrace); d != "" {
@@ -133,7 +133,7 @@ func printTrace(w io.Writer, lines []string) {
 // checkScenarios runs every scenario both ways, two node processes at a
 // time, and prints one line per scenario.
 func checkScenarios(ctx context.Context, w io.Writer, all []*scenario.Scenario) error {
-	if _, err := noderun.Find(); err != nil {
+	if _, err := noderun.Find(""); err != nil {
 		for _, sc := range all {
 			scenario.RunGo(sc)
 		}
@@ -162,7 +162,7 @@ func checkScenarios(ctx context.Context, w io.Writer, all []*scenario.Scenario) 
 		}()
 	}
 	wg.Wait()
-	v, _ := noderun.Version(ctx)
+	v, _ := noderun.Version(ctx, "")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "SCENARIO\tRULE\tGO = NODE v%s\n", v)
 	failed := 0

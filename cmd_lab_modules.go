@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/modules"
-	"github.com/nodedive/nodedive/labs/noderun"
 )
 
 func newLabModulesCmd() *cobra.Command {
@@ -46,7 +46,7 @@ func newLabModulesCmd() *cobra.Command {
 				}
 				exps = []*modules.Experiment{e}
 			}
-			if _, err := noderun.Find(); err != nil {
+			if _, err := noderun.Find(""); err != nil {
 				return fmt.Errorf("the modules lab runs its experiments on Node.js: %w", err)
 			}
 			rep, err := modules.RunAll(cmd.Context(), exps)

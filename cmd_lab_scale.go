@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/nginx"
-	"github.com/nodedive/nodedive/labs/noderun"
 	"github.com/nodedive/nodedive/labs/scale"
 )
 
@@ -123,7 +123,7 @@ func (o scaleLabOptions) plan() (scale.Config, scale.RunOptions, error) {
 	}
 	run.Connections = o.connections
 	if rt == cluster.RuntimeNode {
-		if _, err := noderun.Find(); err != nil {
+		if _, err := noderun.Find(""); err != nil {
 			return cfg, run, fmt.Errorf("--runtime node: %w (or use --runtime go, which needs nothing else)", err)
 		}
 	}

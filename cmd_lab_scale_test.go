@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/nginx"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/secure/redisrun"
 )
 

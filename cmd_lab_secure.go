@@ -15,11 +15,11 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/probe"
 	"github.com/nodedive/nodedive/labs/secure"
 	"github.com/nodedive/nodedive/labs/secure/launch"
-	"github.com/nodedive/nodedive/lessons"
 )
 
 // probeSelf is --probe's value when given without a URL: probe the lab's app.
@@ -122,7 +122,7 @@ func parseWeak(names []string) (secure.Weaknesses, error) {
 		set, ok := weaknesses[n]
 		if !ok {
 			valid := append(weaknessNames(), "all")
-			return w, &lessons.NotFoundError{Kind: "weakness", Name: n, Suggestions: lessons.Suggest(n, valid, 1), Known: valid}
+			return w, &suggest.NotFoundError{Kind: "weakness", Name: n, Suggestions: suggest.Nearest(n, valid, 1), Known: valid}
 		}
 		set(&w)
 	}

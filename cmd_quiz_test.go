@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/internal/suggest"
 )
 
 func TestQuizList(t *testing.T) {
@@ -39,7 +39,7 @@ func TestQuizList(t *testing.T) {
 
 func TestQuizErrors(t *testing.T) {
 	_, err := runQuizCLI(t, "", "quiz", "list", "--topic", "securty")
-	var nf *lessons.NotFoundError
+	var nf *suggest.NotFoundError
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), `"security"`) {
 		t.Errorf("unknown topic: %v", err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nodedive/nodedive/labs/noderun"
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/lessons"
 )
 
@@ -58,7 +58,7 @@ func newRunCmd() *cobra.Command {
 				return fmt.Errorf("block %d of %s is not marked runnable: %s; run it anyway with --force",
 					block, l.ID, b.WhyNotRunnable())
 			}
-			if _, err := noderun.Find(); err != nil {
+			if _, err := noderun.Find(""); err != nil {
 				return fmt.Errorf("running lesson code needs Node.js: %w", err)
 			}
 			res, err := noderun.Run(cmd.Context(), b.Program(), noderun.Options{Timeout: timeout, MaxOutput: runOutputCap})

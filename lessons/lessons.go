@@ -32,6 +32,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/internal/suggest"
 )
 
 // RequiredSections are the level-2 headings every topic lesson has, in order.
@@ -141,7 +142,7 @@ func (l *Lesson) FindSection(ref string) (int, error) {
 		}
 		return 0, fmt.Errorf("section %q is ambiguous in lesson %s: it matches %s", ref, l.ID, strings.Join(names, ", "))
 	}
-	return 0, &NotFoundError{Kind: "section", Name: ref, Suggestions: Suggest(ref, titles, 3)}
+	return 0, &suggest.NotFoundError{Kind: "section", Name: ref, Suggestions: suggest.Nearest(ref, titles, 3)}
 }
 
 // Course is the set of lessons, sorted by Order.
@@ -197,7 +198,7 @@ func LoadFS(fsys fs.FS) (*Course, error) {
 }
 
 // Find returns the lesson with the given ID or alias (case-insensitive). An
-// unknown name gives a *NotFoundError listing the nearest names.
+// unknown name gives a *suggest.NotFoundError listing the nearest names.
 func (c *Course) Find(name string) (*Lesson, error) {
 	if l, ok := c.byName[strings.ToLower(strings.TrimSpace(name))]; ok {
 		return l, nil
@@ -206,7 +207,7 @@ func (c *Course) Find(name string) (*Lesson, error) {
 	for _, l := range c.Lessons {
 		all = append(all, l.Names()...)
 	}
-	return nil, &NotFoundError{Kind: "lesson", Name: name, Suggestions: Suggest(name, all, 3), Known: c.IDs()}
+	return nil, &suggest.NotFoundError{Kind: "lesson", Name: name, Suggestions: suggest.Nearest(name, all, 3), Known: c.IDs()}
 }
 
 // IDs lists the lesson IDs in course order.
@@ -226,28 +227,6 @@ func (c *Course) ByQuizTopic(topic string) *Lesson {
 		}
 	}
 	return nil
-}
-
-// NotFoundError reports an unknown name together with the nearest known ones.
-type NotFoundError struct {
-	Kind        string // "lesson", "section", "question"...
-	Name        string
-	Suggestions []string
-	// Known lists every valid name, shown when nothing is near.
-	Known []string
-}
-
-func (e *NotFoundError) Error() string {
-	msg := fmt.Sprintf("unknown %s %q", e.Kind, e.Name)
-	switch {
-	case len(e.Suggestions) == 1:
-		msg += fmt.Sprintf("; did you mean %q?", e.Suggestions[0])
-	case len(e.Suggestions) > 1:
-		msg += "; did you mean one of: " + strings.Join(e.Suggestions, ", ") + "?"
-	case len(e.Known) > 0:
-		msg += "; known: " + strings.Join(e.Known, ", ")
-	}
-	return msg
 }
 
 // Parse reads one lesson: front matter, then markdown.

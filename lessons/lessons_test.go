@@ -9,8 +9,9 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/noderun"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/lessons"
 )
 
@@ -144,7 +145,7 @@ func TestUnknownIDsSuggestTheNearest(t *testing.T) {
 	}
 	for in, want := range cases {
 		_, err := c.Find(in)
-		var nf *lessons.NotFoundError
+		var nf *suggest.NotFoundError
 		if !errors.As(err, &nf) {
 			t.Fatalf("Find(%q) error = %v, want a NotFoundError", in, err)
 		}

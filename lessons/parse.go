@@ -11,7 +11,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
 
-	"github.com/nodedive/nodedive/labs/noderun"
+	"github.com/nodedive/nodedive/internal/noderun"
 )
 
 // CodeBlock is one fenced code block of a lesson.

@@ -38,6 +38,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/quiz/grade"
 )
@@ -299,12 +300,12 @@ func (q *Question) check(lex grade.Lexicon, topicSubjects map[string][]string) e
 }
 
 // Find returns the question with the given ID (case-insensitive). An
-// unknown ID gives a *lessons.NotFoundError with the nearest IDs.
+// unknown ID gives a *suggest.NotFoundError with the nearest IDs.
 func (b *Bank) Find(id string) (*Question, error) {
 	if q, ok := b.byID[strings.ToLower(strings.TrimSpace(id))]; ok {
 		return q, nil
 	}
-	return nil, &lessons.NotFoundError{Kind: "question", Name: id, Suggestions: lessons.Suggest(id, b.IDs(), 3)}
+	return nil, &suggest.NotFoundError{Kind: "question", Name: id, Suggestions: suggest.Nearest(id, b.IDs(), 3)}
 }
 
 // IDs lists every question ID in bank order.
@@ -317,14 +318,14 @@ func (b *Bank) IDs() []string {
 }
 
 // ByTopic returns the questions of one topic in bank order; an empty topic
-// means all of them. An unknown topic gives a *lessons.NotFoundError.
+// means all of them. An unknown topic gives a *suggest.NotFoundError.
 func (b *Bank) ByTopic(topic string) ([]*Question, error) {
 	topic = strings.ToLower(strings.TrimSpace(topic))
 	if topic == "" {
 		return slices.Clone(b.Questions), nil
 	}
 	if !slices.Contains(Topics, topic) {
-		return nil, &lessons.NotFoundError{Kind: "topic", Name: topic, Suggestions: lessons.Suggest(topic, Topics, 2), Known: Topics}
+		return nil, &suggest.NotFoundError{Kind: "topic", Name: topic, Suggestions: suggest.Nearest(topic, Topics, 2), Known: Topics}
 	}
 	var out []*Question
 	for _, q := range b.Questions {

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/quiz"
 	"github.com/nodedive/nodedive/quiz/grade"
@@ -181,7 +182,7 @@ func TestFindAndTopics(t *testing.T) {
 		t.Errorf("Find is not case- and space-insensitive: %v %v", q, err)
 	}
 	_, err := b.Find("q16")
-	var nf *lessons.NotFoundError
+	var nf *suggest.NotFoundError
 	if !errors.As(err, &nf) || len(nf.Suggestions) == 0 {
 		t.Errorf("unknown ID: want suggestions, got %v", err)
 	}

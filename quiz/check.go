@@ -8,7 +8,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/nodedive/nodedive/labs/noderun"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/quiz/grade"
 )
@@ -226,7 +227,7 @@ func outputLines(s string) []string {
 
 // ResolveTopic accepts a topic name, or a lesson ID or alias whose quiz
 // topic it is ("q14", "clustering"), and returns the topic. Unknown names
-// give a *lessons.NotFoundError suggesting the nearest topic.
+// give a *suggest.NotFoundError suggesting the nearest topic.
 func ResolveTopic(name string) (string, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if slices.Contains(Topics, name) {
@@ -237,7 +238,7 @@ func ResolveTopic(name string) (string, error) {
 			return l.QuizTopic, nil
 		}
 	}
-	return "", &lessons.NotFoundError{Kind: "topic", Name: name, Suggestions: lessons.Suggest(name, Topics, 2), Known: Topics}
+	return "", &suggest.NotFoundError{Kind: "topic", Name: name, Suggestions: suggest.Nearest(name, Topics, 2), Known: Topics}
 }
 
 // Program returns an output question's snippet as a program noderun can

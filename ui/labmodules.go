@@ -10,8 +10,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/modules"
-	"github.com/nodedive/nodedive/labs/noderun"
 )
 
 type modulesKeys struct {
@@ -86,7 +86,7 @@ func newModulesLab(c *common) screen {
 
 func (l *modulesLab) Init() tea.Cmd {
 	return func() tea.Msg {
-		v, err := noderun.Version(context.Background())
+		v, err := noderun.Version(context.Background(), "")
 		return nodeVersionMsg{v, err}
 	}
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 // openLabScreen opens a lab from the labs menu, by name.

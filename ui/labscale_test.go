@@ -7,8 +7,8 @@ import (
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/nginx"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/scale"
 )
 

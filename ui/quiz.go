@@ -15,7 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/nodedive/nodedive/labs/noderun"
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/lessons/progress"
 	"github.com/nodedive/nodedive/quiz"
 	"github.com/nodedive/nodedive/quiz/grade"

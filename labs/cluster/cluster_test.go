@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/proc"
 	"github.com/nodedive/nodedive/labs/load"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
-	"github.com/nodedive/nodedive/labs/proc"
 )
 
 // runtimes runs f once per runtime; the Node one needs node (skipped

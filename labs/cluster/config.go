@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/lessons"
 )
 
 // Runtime says what runs the cluster.
@@ -69,7 +69,7 @@ func ParsePolicy(s string) (Policy, error) {
 
 func unknownName(what, got string, valid []string) error {
 	msg := fmt.Sprintf("unknown %s %q (valid: %s)", what, got, strings.Join(valid, ", "))
-	if s := lessons.Suggest(got, valid, 1); len(s) > 0 {
+	if s := suggest.Nearest(got, valid, 1); len(s) > 0 {
 		msg += fmt.Sprintf(": did you mean %q?", s[0])
 	}
 	return errors.New(msg)

@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/proc"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/labs/proc"
 )
 
 // goBackend is the Go runtime: this process is the primary, the workers

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/proc"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/labs/noderun"
-	"github.com/nodedive/nodedive/labs/proc"
 )
 
 // nodeBackend is the Node runtime: the lesson's server.js runs as the
@@ -67,7 +67,7 @@ func newNodeBackend(c *Cluster) *nodeBackend {
 const ServerScript = "cluster/server.js"
 
 func (b *nodeBackend) start(ctx context.Context) error {
-	node, err := noderun.Find()
+	node, err := noderun.Find("")
 	if err != nil {
 		return err
 	}

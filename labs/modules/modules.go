@@ -24,8 +24,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/nodedive/nodedive/content"
-	"github.com/nodedive/nodedive/labs/noderun"
-	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/suggest"
 )
 
 // Dir is where the experiments live inside content.Labs().
@@ -110,7 +110,7 @@ func (e *Experiment) Expected(nodeVersion string) (Expectation, error) {
 // Without node the error wraps noderun.ErrNoNode.
 func (e *Experiment) Run(ctx context.Context, nodeVersion string) (Observed, error) {
 	if nodeVersion == "" {
-		v, err := noderun.Version(ctx)
+		v, err := noderun.Version(ctx, "")
 		if err != nil {
 			return Observed{}, err
 		}
@@ -218,7 +218,7 @@ const parallelRuns = 2
 // reports them in the given order. Without node the error wraps
 // noderun.ErrNoNode.
 func RunAll(ctx context.Context, exps []*Experiment) (Report, error) {
-	v, err := noderun.Version(ctx)
+	v, err := noderun.Version(ctx, "")
 	if err != nil {
 		return Report{}, err
 	}
@@ -324,7 +324,7 @@ func load(fsys fs.FS, dir string) (*Experiment, error) {
 	return e, nil
 }
 
-// Find returns the named experiment, or a *lessons.NotFoundError with the
+// Find returns the named experiment, or a *suggest.NotFoundError with the
 // nearest names.
 func Find(all []*Experiment, name string) (*Experiment, error) {
 	names := make([]string, len(all))
@@ -334,5 +334,5 @@ func Find(all []*Experiment, name string) (*Experiment, error) {
 		}
 		names[i] = e.Name
 	}
-	return nil, &lessons.NotFoundError{Kind: "experiment", Name: name, Suggestions: lessons.Suggest(name, names, 3), Known: names}
+	return nil, &suggest.NotFoundError{Kind: "experiment", Name: name, Suggestions: suggest.Nearest(name, names, 3), Known: names}
 }

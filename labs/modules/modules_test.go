@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nodedive/nodedive/labs/noderun"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 func TestVersionRanges(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/lessons"
 )
 
 // InstallHint says how to get nginx.
@@ -65,7 +65,7 @@ func ParseBalancing(s string) (Balancing, error) {
 		}
 		names = append(names, string(b))
 	}
-	return "", &lessons.NotFoundError{Kind: "balancing method", Name: s, Suggestions: lessons.Suggest(s, names, 1), Known: names}
+	return "", &suggest.NotFoundError{Kind: "balancing method", Name: s, Suggestions: suggest.Nearest(s, names, 1), Known: names}
 }
 
 // directive is the upstream-block line that selects the method.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 // The test binary doubles as the nginx supervisor.

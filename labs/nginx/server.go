@@ -17,8 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/proc"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/labs/proc"
 )
 
 // Server is a running nginx master with its workers.

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/proc"
+	"github.com/nodedive/nodedive/internal/proc"
 )
 
 // SupervisorRole is the hidden first argument that turns a binary into an

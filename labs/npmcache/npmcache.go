@@ -20,8 +20,9 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	"github.com/nodedive/nodedive/labs/noderun"
-	"github.com/nodedive/nodedive/labs/proc"
+
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/proc"
 )
 
 // ErrNoNpm is returned (wrapped) when npm is not on PATH.

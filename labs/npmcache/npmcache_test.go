@@ -11,7 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/nodedive/nodedive/content"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 // tinyApp has no dependencies, so npm ci needs no network.

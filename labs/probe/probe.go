@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/internal/suggest"
 )
 
 // Rows of the lesson's "Key Security Practices" table that the probes check.
@@ -113,7 +113,7 @@ func Names() []string {
 }
 
 // Lookup returns the named probes, in the order given; no names means all.
-// An unknown name is a *lessons.NotFoundError with the nearest names.
+// An unknown name is a *suggest.NotFoundError with the nearest names.
 func Lookup(names ...string) ([]Probe, error) {
 	if len(names) == 0 {
 		return All(), nil
@@ -122,7 +122,7 @@ func Lookup(names ...string) ([]Probe, error) {
 	for _, n := range names {
 		p, ok := find(n)
 		if !ok {
-			return nil, &lessons.NotFoundError{Kind: "probe", Name: n, Suggestions: lessons.Suggest(n, Names(), 3), Known: Names()}
+			return nil, &suggest.NotFoundError{Kind: "probe", Name: n, Suggestions: suggest.Nearest(n, Names(), 3), Known: Names()}
 		}
 		out = append(out, p)
 	}

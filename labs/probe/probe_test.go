@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/internal/suggest"
 )
 
 func TestLookup(t *testing.T) {
@@ -30,7 +30,7 @@ func TestLookup(t *testing.T) {
 		t.Errorf("lookup: %v %v", got, err)
 	}
 	_, err = Lookup("slowloris-ish", "token-expire")
-	var nf *lessons.NotFoundError
+	var nf *suggest.NotFoundError
 	if !errors.As(err, &nf) || !strings.Contains(err.Error(), `"token-expiry"`) && !strings.Contains(err.Error(), `slow-headers`) {
 		t.Errorf("unknown probe: %v", err)
 	}

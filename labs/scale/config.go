@@ -6,10 +6,10 @@ import (
 	"io"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/nginx"
-	"github.com/nodedive/nodedive/lessons"
 )
 
 // CacheMode is how GET /product reads: straight from the slow source, from a
@@ -34,7 +34,7 @@ func ParseCacheMode(s string) (CacheMode, error) {
 		}
 		names = append(names, string(m))
 	}
-	return "", &lessons.NotFoundError{Kind: "cache mode", Name: s, Suggestions: lessons.Suggest(s, names, 1), Known: names}
+	return "", &suggest.NotFoundError{Kind: "cache mode", Name: s, Suggestions: suggest.Nearest(s, names, 1), Known: names}
 }
 
 // Limits keep the lab to what a laptop runs comfortably.

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/proc"
+	"github.com/nodedive/nodedive/internal/proc"
 )
 
 // instanceProc is one running instance process, seen from the lab.

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/proc"
+	"github.com/nodedive/nodedive/internal/proc"
 )
 
 // Network-namespace mode: each instance gets its own namespace, joined to

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/labs/load"
-	"github.com/nodedive/nodedive/lessons"
 )
 
 // Workload is what a load run sends through nginx.
@@ -39,7 +39,7 @@ func ParseWorkload(s string) (Workload, error) {
 		}
 		names = append(names, string(w))
 	}
-	return "", &lessons.NotFoundError{Kind: "workload", Name: s, Suggestions: lessons.Suggest(s, names, 1), Known: names}
+	return "", &suggest.NotFoundError{Kind: "workload", Name: s, Suggestions: suggest.Nearest(s, names, 1), Known: names}
 }
 
 // LoadOptions describe one load run. Zero values take the defaults.
@@ -274,7 +274,7 @@ type SessionCheck struct {
 // sends n requests that need the session, through nginx.
 func (l *Lab) CheckSessions(ctx context.Context, store string, n int) (*SessionCheck, error) {
 	if store != "memory" && store != "redis" {
-		return nil, &lessons.NotFoundError{Kind: "session store", Name: store, Suggestions: lessons.Suggest(store, []string{"memory", "redis"}, 1), Known: []string{"memory", "redis"}}
+		return nil, &suggest.NotFoundError{Kind: "session store", Name: store, Suggestions: suggest.Nearest(store, []string{"memory", "redis"}, 1), Known: []string{"memory", "redis"}}
 	}
 	c := l.client()
 	defer c.CloseIdleConnections()

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/nginx"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/secure/redisrun"
 )
 

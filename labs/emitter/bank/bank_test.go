@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/nodedive/nodedive/content"
-	"github.com/nodedive/nodedive/labs/noderun"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 func TestNotesSessionIsBankJS(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/noderun"
+	"github.com/nodedive/nodedive/internal/noderun"
 )
 
 // Profile holds what a node version's crash report contains besides the

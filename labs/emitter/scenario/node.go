@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/nodedive/nodedive/content"
-	"github.com/nodedive/nodedive/labs/noderun"
+	"github.com/nodedive/nodedive/internal/noderun"
 )
 
 // HarnessFile is the harness inside content.Labs().

@@ -44,7 +44,7 @@ import (
 	"strings"
 
 	"github.com/nodedive/nodedive/content"
-	"github.com/nodedive/nodedive/lessons"
+	"github.com/nodedive/nodedive/internal/suggest"
 )
 
 // Dir is where the scenarios live inside content.Labs().
@@ -220,7 +220,7 @@ func LoadFS(fsys fs.FS) ([]*Scenario, error) {
 	return out, nil
 }
 
-// Find returns the named scenario, or a *lessons.NotFoundError with the
+// Find returns the named scenario, or a *suggest.NotFoundError with the
 // nearest names.
 func Find(all []*Scenario, name string) (*Scenario, error) {
 	names := make([]string, len(all))
@@ -230,5 +230,5 @@ func Find(all []*Scenario, name string) (*Scenario, error) {
 		}
 		names[i] = sc.Name
 	}
-	return nil, &lessons.NotFoundError{Kind: "scenario", Name: name, Suggestions: lessons.Suggest(name, names, 3), Known: names}
+	return nil, &suggest.NotFoundError{Kind: "scenario", Name: name, Suggestions: suggest.Nearest(name, names, 3), Known: names}
 }

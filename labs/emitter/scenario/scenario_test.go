@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 // TestDifferential runs every scenario through the Go emitter and through

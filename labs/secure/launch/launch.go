@@ -19,12 +19,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/suggest"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/probe"
 	"github.com/nodedive/nodedive/labs/secure"
 	"github.com/nodedive/nodedive/labs/secure/redisrun"
-	"github.com/nodedive/nodedive/lessons"
 )
 
 // Runtimes.
@@ -132,7 +132,7 @@ func (o Options) Validate() error {
 }
 
 func unknown(what, got string, valid []string) error {
-	return &lessons.NotFoundError{Kind: what, Name: got, Suggestions: lessons.Suggest(got, valid, 1), Known: valid}
+	return &suggest.NotFoundError{Kind: what, Name: got, Suggestions: suggest.Nearest(got, valid, 1), Known: valid}
 }
 
 func contains(list []string, s string) bool {

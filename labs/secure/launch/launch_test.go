@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/cluster"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/probe"
 	"github.com/nodedive/nodedive/labs/secure"
 	"github.com/nodedive/nodedive/labs/secure/launch"

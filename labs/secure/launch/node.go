@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/proc"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/labs/noderun"
 	"github.com/nodedive/nodedive/labs/npmcache"
-	"github.com/nodedive/nodedive/labs/proc"
 	"github.com/nodedive/nodedive/labs/secure"
 )
 
@@ -48,7 +48,7 @@ type listening struct {
 }
 
 func (l *Lab) startNode(ctx context.Context, opts Options, cfg secure.Config) error {
-	node, err := noderun.Find()
+	node, err := noderun.Find("")
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
-	"github.com/nodedive/nodedive/labs/secure/redisrun"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
+	"github.com/nodedive/nodedive/labs/secure/redisrun"
 )
 
 // fakeClock is a settable time source.

@@ -16,8 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/proc"
 	"github.com/nodedive/nodedive/labs/loopback"
-	"github.com/nodedive/nodedive/labs/proc"
 )
 
 // InstallHint says how to get redis-server, or how to do without starting one.

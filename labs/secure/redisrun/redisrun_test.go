@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 func TestStartAndClose(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/noderun"
-	"github.com/nodedive/nodedive/labs/noderun/nodetest"
+	"github.com/nodedive/nodedive/internal/noderun"
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 )
 
 func run(t *testing.T, files []noderun.File, o noderun.Options) noderun.Result {
@@ -85,7 +85,7 @@ func TestWithoutNodeTheErrorSaysHowToInstall(t *testing.T) {
 	if !errors.Is(err, noderun.ErrNoNode) || !strings.Contains(err.Error(), "nodejs.org") {
 		t.Errorf("err = %v", err)
 	}
-	if _, err := noderun.Version(context.Background()); !errors.Is(err, noderun.ErrNoNode) {
+	if _, err := noderun.Version(context.Background(), ""); !errors.Is(err, noderun.ErrNoNode) {
 		t.Errorf("Version without node: %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/proc"
+	"github.com/nodedive/nodedive/internal/proc"
 )
 
 func TestKillGroupTakesDownGrandchildren(t *testing.T) {

@@ -1,16 +1,20 @@
-package lessons
+// Package suggest finds the known names nearest to a mistyped one and words
+// the "unknown X; did you mean Y?" errors every command gives. It is a leaf:
+// lessons, quiz and labs all use it without depending on each other.
+package suggest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/agnivade/levenshtein"
 )
 
-// Suggest returns up to n candidates nearest to name: those it is a prefix
+// Nearest returns up to n candidates nearest to name: those it is a prefix
 // of or contained in first, then those within a small edit distance. It is
 // used for every "unknown ID" error (lessons, sections, questions, labs).
-func Suggest(name string, candidates []string, n int) []string {
+func Nearest(name string, candidates []string, n int) []string {
 	name = strings.ToLower(strings.TrimSpace(name))
 	if name == "" {
 		return nil
@@ -60,4 +64,33 @@ func sameLetters(a, b string) bool {
 	slices.Sort(ra)
 	slices.Sort(rb)
 	return slices.Equal(ra, rb)
+}
+
+// NotFoundError reports an unknown name together with the nearest known ones.
+type NotFoundError struct {
+	Kind        string // "lesson", "section", "question"...
+	Name        string
+	Suggestions []string
+	// Known lists every valid name, shown when nothing is near.
+	Known []string
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("unknown %s %q", e.Kind, e.Name)
+	switch {
+	case len(e.Suggestions) == 1:
+		msg += fmt.Sprintf("; did you mean %q?", e.Suggestions[0])
+	case len(e.Suggestions) > 1:
+		msg += "; did you mean one of: " + strings.Join(e.Suggestions, ", ") + "?"
+	case len(e.Known) > 0:
+		msg += "; known: " + strings.Join(e.Known, ", ")
+	}
+	return msg
+}
+
+// Unknown builds the error for an unknown name of the given kind, suggesting
+// up to n of the valid names nearest to it and listing them all when none is
+// near.
+func Unknown(kind, name string, valid []string, n int) *NotFoundError {
+	return &NotFoundError{Kind: kind, Name: name, Suggestions: Nearest(name, valid, n), Known: valid}
 }

@@ -8,13 +8,13 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/nodedive/nodedive/labs/noderun"
+	"github.com/nodedive/nodedive/internal/noderun"
 )
 
 // RequireNode returns the node executable's path, or skips (fails on CI).
 func RequireNode(t testing.TB) string {
 	t.Helper()
-	path, err := noderun.Find()
+	path, err := noderun.Find("")
 	if err != nil {
 		missing(t, err.Error())
 	}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nodedive/nodedive/labs/proc"
+	"github.com/nodedive/nodedive/internal/proc"
 )
 
 func TestTailKeepsTheLastMaxBytes(t *testing.T) {

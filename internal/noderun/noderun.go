@@ -16,30 +16,39 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/proc"
+	"github.com/nodedive/nodedive/internal/proc"
 )
 
 // InstallHint tells a learner how to get Node when it is missing.
-const InstallHint = "install Node.js 20 or newer (https://nodejs.org, or your package manager: " +
-	"apt install nodejs, brew install node, or nvm install 20) and make sure `node` is on your PATH"
+const InstallHint = "install Node.js 22, 24 or 26 (https://nodejs.org, or your package manager: " +
+	"apt install nodejs, brew install node, or nvm install 24) and make sure `node` is on your PATH, " +
+	"or pass --node PATH"
 
-// ErrNoNode is returned (wrapped) when no node executable is on PATH.
-var ErrNoNode = errors.New("node was not found on PATH")
+// ErrNoNode is returned (wrapped) when no node executable can be found.
+var ErrNoNode = errors.New("node was not found")
 
-// Find returns the path of the node executable, or an error wrapping ErrNoNode
-// that says how to install it.
-func Find() (string, error) {
-	path, err := exec.LookPath("node")
+// Find returns the node executable to run: node when it is set (a path, or a
+// name looked up on PATH), otherwise "node" on PATH. A missing one gives an
+// error wrapping ErrNoNode that says how to install it.
+func Find(node string) (string, error) {
+	name := node
+	if name == "" {
+		name = "node"
+	}
+	path, err := exec.LookPath(name)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s", ErrNoNode, InstallHint)
+		if node != "" {
+			return "", fmt.Errorf("%w at %s: %w", ErrNoNode, node, err)
+		}
+		return "", fmt.Errorf("%w on PATH: %s", ErrNoNode, InstallHint)
 	}
 	return path, nil
 }
 
-// Version returns the installed node's version without the leading "v",
-// e.g. "20.20.2".
-func Version(ctx context.Context) (string, error) {
-	path, err := Find()
+// Version returns the version of node (see Find; "" means the one on PATH)
+// without the leading "v", e.g. "24.22.3".
+func Version(ctx context.Context, node string) (string, error) {
+	path, err := Find(node)
 	if err != nil {
 		return "", err
 	}
@@ -72,6 +81,9 @@ type Program struct {
 
 // Options bound a run.
 type Options struct {
+	// Node is the node executable to run (see Find); empty means the one
+	// on PATH.
+	Node string
 	// Timeout kills the run (its whole process group) when it expires.
 	// Zero means 10 seconds.
 	Timeout time.Duration
@@ -104,7 +116,7 @@ func (r Result) OK() bool { return r.ExitCode == 0 && !r.TimedOut && r.Signal ==
 // the entry file with node. A non-zero exit is not an error: it is reported
 // in the Result. Errors are for runs that could not happen at all.
 func Run(ctx context.Context, p Program, o Options) (Result, error) {
-	node, err := Find()
+	node, err := Find(o.Node)
 	if err != nil {
 		return Result{}, err
 	}
