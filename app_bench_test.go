@@ -37,11 +37,11 @@ func BenchmarkAppRSS(b *testing.B) {
 		cmd, f := startInPty(b, 120, 40)
 		readUntil(f, "LESSONS", 10*time.Second)
 		for _, lesson := range []string{"4", "5", "1"} {
-			f.WriteString(lesson)
+			_, _ = f.WriteString(lesson)
 			readUntil(f, "§", 5*time.Second)
-			f.WriteString("G") // scroll through to the end
+			_, _ = f.WriteString("G") // scroll through to the end
 			time.Sleep(150 * time.Millisecond)
-			f.WriteString("q")
+			_, _ = f.WriteString("q")
 			readUntil(f, "LESSONS", 5*time.Second)
 		}
 		worst = max(worst, rssKB(cmd.Process.Pid))

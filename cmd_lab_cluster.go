@@ -249,7 +249,7 @@ func runClusterLab(ctx context.Context, stdout, stderr io.Writer, p *clusterLabP
 		defer cancel()
 		return c.Stop(sctx)
 	}
-	defer stopCluster()
+	defer func() { _ = stopCluster() }()
 
 	snap := c.Snapshot()
 	rep := &clusterLabReport{
@@ -387,8 +387,10 @@ func (r *clusterLabReport) fill(c *cluster.Cluster, res *load.Result) {
 		r.Requests, r.Successes, r.Errors = res.Requests, res.Successes, res.Errors
 		r.ErrorsByKind, r.ErrorSamples, r.StatusCodes = res.ErrorsByKind, res.ErrorSamples, res.StatusCodes
 		r.RPS = res.RPS
-		r.LatencyMS = labLatency{P50: ms(res.Latency.P50), P90: ms(res.Latency.P90), P99: ms(res.Latency.P99),
-			Max: ms(res.Latency.Max), Mean: ms(res.Latency.Mean)}
+		r.LatencyMS = labLatency{
+			P50: ms(res.Latency.P50), P90: ms(res.Latency.P90), P99: ms(res.Latency.P99),
+			Max: ms(res.Latency.Max), Mean: ms(res.Latency.Mean),
+		}
 		for _, w := range res.Workers {
 			served[w.PID] = w.Requests
 			total += w.Requests
@@ -400,8 +402,10 @@ func (r *clusterLabReport) fill(c *cluster.Cluster, res *load.Result) {
 	all := append(slices.Clone(s.Exited), s.Workers...)
 	slices.SortFunc(all, func(a, b cluster.WorkerInfo) int { return a.ID - b.ID })
 	for _, w := range all {
-		lw := labWorker{ID: w.ID, Slot: w.Slot, PID: w.PID, Requests: served[w.PID], ReportedRequests: w.Requests,
-			PeakRSS: w.PeakRSS, PeakPrivate: w.PeakPrivate, Exit: exitWords(w)}
+		lw := labWorker{
+			ID: w.ID, Slot: w.Slot, PID: w.PID, Requests: served[w.PID], ReportedRequests: w.Requests,
+			PeakRSS: w.PeakRSS, PeakPrivate: w.PeakPrivate, Exit: exitWords(w),
+		}
 		if total > 0 {
 			lw.Share = float64(lw.Requests) / float64(total)
 		}

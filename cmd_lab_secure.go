@@ -191,7 +191,7 @@ func runLabSecure(cmd *cobra.Command, f secureFlags) error {
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		lab.Stop(sctx)
+		_ = lab.Stop(sctx)
 	}()
 	for _, w := range lab.Warnings {
 		fmt.Fprintln(errOut, "warning: "+w)
@@ -285,8 +285,10 @@ func reportProbes(ctx context.Context, out io.Writer, f secureFlags, url, app st
 	}
 	pass, fail, skip := probe.Tally(results)
 	if f.asJSON {
-		rep := probeReport{Target: url, App: app, Passed: pass, Failed: fail, Skipped: skip,
-			Duration: time.Since(start).Round(time.Millisecond).String()}
+		rep := probeReport{
+			Target: url, App: app, Passed: pass, Failed: fail, Skipped: skip,
+			Duration: time.Since(start).Round(time.Millisecond).String(),
+		}
 		for _, r := range results {
 			rep.Probes = append(rep.Probes, probeResult{r.Name, r.Lesson, r.Pass, r.Skipped, r.Attack, r.Expected, r.Observed, r.Status})
 		}

@@ -16,8 +16,10 @@ import (
 // `lab secure --probe URL` at.
 func serveSecureApp(t *testing.T, weak secure.Weaknesses) string {
 	t.Helper()
-	app, err := secure.New(secure.Config{Secret: []byte(strings.Repeat("s", 32)), Limit: 10, Window: time.Minute,
-		TTLHook: true, HeaderTimeout: 500 * time.Millisecond, Weak: weak}, secure.Options{Log: io.Discard})
+	app, err := secure.New(secure.Config{
+		Secret: []byte(strings.Repeat("s", 32)), Limit: 10, Window: time.Minute,
+		TTLHook: true, HeaderTimeout: 500 * time.Millisecond, Weak: weak,
+	}, secure.Options{Log: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +28,8 @@ func serveSecureApp(t *testing.T, weak secure.Weaknesses) string {
 		t.Fatal(err)
 	}
 	srv := app.NewServer()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Shutdown() })
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
 	return "http://" + ln.Addr().String()
 }
 

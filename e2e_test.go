@@ -36,7 +36,7 @@ func binary(t testing.TB) string {
 		builtBin = filepath.Join(dir, "nodedive")
 		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -62,7 +62,7 @@ func newTmuxSession(t *testing.T, w, h int, env ...string) *tmuxSession {
 	home := filepath.Join(dir, "home")
 	script := fmt.Sprintf("env NODEDIVE_HOME=%s %s %s; echo $? > %s", home, strings.Join(env, " "), bin, s.status)
 	s.tmux("new-session", "-d", "-s", s.name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), script)
-	t.Cleanup(func() { exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
 	return s
 }
 
@@ -212,7 +212,7 @@ func readUntil(f *os.File, want string, limit time.Duration) (string, bool) {
 	buf := make([]byte, 32<<10)
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		f.SetReadDeadline(deadline)
+		_ = f.SetReadDeadline(deadline)
 		n, err := f.Read(buf)
 		got.Write(buf[:n])
 		if bytes.Contains(got.Bytes(), []byte(want)) {

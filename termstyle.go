@@ -67,7 +67,7 @@ func queryDarkBackground(timeout time.Duration) (dark, ok bool) {
 	if err != nil {
 		return false, false
 	}
-	defer term.Restore(tty.Fd(), state) //nolint:errcheck
+	defer term.Restore(tty.Fd(), state) //nolint:errcheck // best effort: the query is over either way
 	if _, err := tty.WriteString("\x1b]11;?\x07\x1b[c"); err != nil {
 		return false, false
 	}

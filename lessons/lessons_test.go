@@ -140,7 +140,7 @@ func TestUnknownIDsSuggestTheNearest(t *testing.T) {
 	cases := map[string]string{
 		"q41":      "q14",
 		"custer":   "cluster",
-		"secruity": "security",
+		"secruity": "security", // a deliberate typo
 		"module":   "modules",
 	}
 	for in, want := range cases {

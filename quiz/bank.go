@@ -50,6 +50,7 @@ var Topics = []string{"modules", "events", "scaling", "cluster", "security"}
 // Kind is the kind of a question.
 type Kind string
 
+// The kinds of question in the bank.
 const (
 	Interview Kind = "interview" // free text graded by a rubric
 	Choice    Kind = "choice"    // one or several correct options

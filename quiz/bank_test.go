@@ -258,16 +258,24 @@ func TestBankErrors(t *testing.T) {
 		"unknown topic": {"topic: databases\nlesson: q11\nquestions: []\n", `topic "databases"`},
 		"unknown field": {"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: truefalse\n    promt: hi\n", "promt"},
 		"no answer":     {"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: truefalse\n    prompt: hi\n    explanation: e\n", "answer: true or false"},
-		"no correct option": {"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: choice\n    prompt: hi\n    explanation: e\n    options: [{text: a}, {text: b}]\n",
-			"at least one correct option"},
+		"no correct option": {
+			"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: choice\n    prompt: hi\n    explanation: e\n    options: [{text: a}, {text: b}]\n",
+			"at least one correct option",
+		},
 		"two blanks":   {"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: fill\n    prompt: hi\n    explanation: e\n    code: \"____ ____\"\n    accept: [a]\n", "exactly one ____"},
 		"unknown kind": {"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: essay\n    prompt: hi\n", `unknown kind "essay"`},
-		"bad subject": {"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: interview\n    prompt: hi\n    model: m\n    rubric:\n      concepts:\n        - {id: c, label: l, weight: 1, subject: nope, says: [a]}\n",
-			`unknown subject "nope"`},
-		"bad term": {"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: interview\n    prompt: hi\n    model: m\n    rubric:\n      concepts:\n        - {id: c, label: l, weight: 1, says: [\"@nope\"]}\n",
-			"unknown term list @nope"},
-		"duplicate id": {"topic: modules\nlesson: q11\nquestions:\n  - {id: x, kind: truefalse, prompt: a, answer: true, explanation: e}\n  - {id: X, kind: truefalse, prompt: b, answer: true, explanation: e}\n",
-			"ID X is also used"},
+		"bad subject": {
+			"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: interview\n    prompt: hi\n    model: m\n    rubric:\n      concepts:\n        - {id: c, label: l, weight: 1, subject: nope, says: [a]}\n",
+			`unknown subject "nope"`,
+		},
+		"bad term": {
+			"topic: modules\nlesson: q11\nquestions:\n  - id: x\n    kind: interview\n    prompt: hi\n    model: m\n    rubric:\n      concepts:\n        - {id: c, label: l, weight: 1, says: [\"@nope\"]}\n",
+			"unknown term list @nope",
+		},
+		"duplicate id": {
+			"topic: modules\nlesson: q11\nquestions:\n  - {id: x, kind: truefalse, prompt: a, answer: true, explanation: e}\n  - {id: X, kind: truefalse, prompt: b, answer: true, explanation: e}\n",
+			"ID X is also used",
+		},
 	}
 	for name, c := range cases {
 		fsys := fstest.MapFS{

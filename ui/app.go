@@ -60,7 +60,6 @@ type Model struct {
 	help     help.Model
 	showHelp bool
 	askedBg  bool
-	started  time.Time
 	notice   string
 	open     string
 	// The quiz to open once the bank is loaded (nodedive quiz).
@@ -116,6 +115,8 @@ func Run(ctx context.Context, o Options) error {
 	return err
 }
 
+// Init starts the first screen, loads the quiz bank and asks the terminal
+// for its background.
 func (m *Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{m.top().Init(), loadBank}
 	if m.askedBg {
@@ -138,6 +139,7 @@ func (m *Model) Init() tea.Cmd {
 
 func (m *Model) top() screen { return m.stack[len(m.stack)-1] }
 
+// Update handles app-wide messages and hands the rest to the top screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -298,6 +300,7 @@ type stylesChangedMsg struct{}
 // resumedMsg tells a screen it is on top again.
 type resumedMsg struct{}
 
+// View draws header, top screen and footer in the alternate screen.
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true

@@ -63,8 +63,10 @@ func (h *home) build() {
 		})
 	}
 	es = append(es,
-		homeEntry{label: "Search all lessons", desc: "find a word or phrase anywhere in the course", section: "Practice",
-			open: func() tea.Cmd { return push(newSearch(c, "")) }},
+		homeEntry{
+			label: "Search all lessons", desc: "find a word or phrase anywhere in the course", section: "Practice",
+			open: func() tea.Cmd { return push(newSearch(c, "")) },
+		},
 	)
 	for _, e := range practiceEntries(c) {
 		e.section = "Practice"
@@ -112,9 +114,10 @@ func (h *home) Update(msg tea.Msg) tea.Cmd {
 			}
 		}
 	case tea.MouseWheelMsg:
-		if msg.Button == tea.MouseWheelDown {
+		switch msg.Button {
+		case tea.MouseWheelDown:
 			h.cursor = min(h.cursor+1, len(h.entries)-1)
-		} else if msg.Button == tea.MouseWheelUp {
+		case tea.MouseWheelUp:
 			h.cursor = max(h.cursor-1, 0)
 		}
 	}

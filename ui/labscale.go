@@ -163,7 +163,7 @@ func (l *scaleLab) Update(msg tea.Msg) tea.Cmd {
 			return reportError(msg.err)
 		}
 		if l.ctx.Err() != nil { // left while starting
-			go msg.lab.Stop(context.Background()) //nolint:errcheck
+			go msg.lab.Stop(context.Background()) //nolint:errcheck // the screen is gone; nobody to tell
 			return nil
 		}
 		l.lab = msg.lab

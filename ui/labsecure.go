@@ -85,8 +85,10 @@ type secureLab struct {
 }
 
 func newSecureLab(c *common) screen {
-	return &secureLab{c: c, keys: newSecureKeys(), probes: probe.All(), store: secure.StorePrimary,
-		sides: []*secureSide{{runtime: launch.RuntimeGo}}}
+	return &secureLab{
+		c: c, keys: newSecureKeys(), probes: probe.All(), store: secure.StorePrimary,
+		sides: []*secureSide{{runtime: launch.RuntimeGo}},
+	}
 }
 
 func (l *secureLab) Init() tea.Cmd { return l.start(l.sides[0]) }
@@ -146,7 +148,7 @@ func (l *secureLab) stopSide(s *secureSide) {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			lab.Stop(ctx) //nolint:errcheck // best effort on the way out
+			lab.Stop(ctx) //nolint:errcheck // leaving: stop what can be stopped // best effort on the way out
 		}()
 	}
 	s.lab = nil
@@ -168,7 +170,7 @@ func (l *secureLab) Leave() tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 		defer cancel()
 		for _, lab := range labs {
-			lab.Stop(ctx) //nolint:errcheck
+			lab.Stop(ctx) //nolint:errcheck // leaving: stop what can be stopped
 		}
 		return nil
 	}

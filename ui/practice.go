@@ -26,16 +26,26 @@ type labInfo struct {
 // labCatalog lists the labs in course order.
 func labCatalog() []labInfo {
 	return []labInfo{
-		{name: "modules", title: "Module experiments", lesson: "q11", command: "nodedive lab modules",
-			desc: "predict, then run require/import experiments on your node", open: newModulesLab},
-		{name: "emitter", title: "EventEmitter bank account", lesson: "q12", command: "nodedive lab emitter --demo bank",
-			desc: "deposit, withdraw, toggle listeners, watch Node's exact semantics", open: newEmitterLab},
-		{name: "scale", title: "Scaling: nginx + Redis", lesson: "q13", command: "nodedive lab scale",
-			desc: "instances behind a real load balancer, shared sessions, cache, queue", open: newScaleLab},
-		{name: "cluster", title: "Cluster: primary and workers", lesson: "q14", command: "nodedive lab cluster",
-			desc: "a real multi-process server: load, crashes, rolling restarts", open: newClusterLab},
-		{name: "secure", title: "Hardened server under attack", lesson: "q15", command: "nodedive lab secure --probe",
-			desc: "fire probes at the Go and Express apps and see each defence hold", open: newSecureLab},
+		{
+			name: "modules", title: "Module experiments", lesson: "q11", command: "nodedive lab modules",
+			desc: "predict, then run require/import experiments on your node", open: newModulesLab,
+		},
+		{
+			name: "emitter", title: "EventEmitter bank account", lesson: "q12", command: "nodedive lab emitter --demo bank",
+			desc: "deposit, withdraw, toggle listeners, watch Node's exact semantics", open: newEmitterLab,
+		},
+		{
+			name: "scale", title: "Scaling: nginx + Redis", lesson: "q13", command: "nodedive lab scale",
+			desc: "instances behind a real load balancer, shared sessions, cache, queue", open: newScaleLab,
+		},
+		{
+			name: "cluster", title: "Cluster: primary and workers", lesson: "q14", command: "nodedive lab cluster",
+			desc: "a real multi-process server: load, crashes, rolling restarts", open: newClusterLab,
+		},
+		{
+			name: "secure", title: "Hardened server under attack", lesson: "q15", command: "nodedive lab secure --probe",
+			desc: "fire probes at the Go and Express apps and see each defence hold", open: newSecureLab,
+		},
 	}
 }
 
@@ -114,9 +124,12 @@ func practiceEntries(c *common) []homeEntry {
 		reviewDesc = "questions and concepts you missed, spaced out so they stick"
 	}
 	return []homeEntry{
-		{label: "Quiz", desc: "practice by topic, or a timed mock interview",
-			open: func() tea.Cmd { return push(newQuizMenu(c)) }},
-		{label: fmt.Sprintf("Review due (%d)", due), desc: reviewDesc,
+		{
+			label: "Quiz", desc: "practice by topic, or a timed mock interview",
+			open: func() tea.Cmd { return push(newQuizMenu(c)) },
+		},
+		{
+			label: fmt.Sprintf("Review due (%d)", due), desc: reviewDesc,
 			open: func() tea.Cmd {
 				if c.bank == nil {
 					return info("the question bank is still loading")
@@ -126,9 +139,12 @@ func practiceEntries(c *common) []homeEntry {
 					return info(err.Error())
 				}
 				return push(s)
-			}},
-		{label: "Labs", desc: "cluster · secure · emitter · modules · scale",
-			open: func() tea.Cmd { return push(newLabsMenu(c)) }},
+			},
+		},
+		{
+			label: "Labs", desc: "cluster · secure · emitter · modules · scale",
+			open: func() tea.Cmd { return push(newLabsMenu(c)) },
+		},
 	}
 }
 

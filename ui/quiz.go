@@ -106,8 +106,10 @@ var quizSessions int
 func newQuizScreen(c *common, title string, qs []*quiz.Question, mock bool) *quizScreen {
 	quizSessions++
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &quizScreen{c: c, keys: newQuizKeys(), title: title, qs: qs, mock: mock, session: quizSessions,
-		ctx: ctx, cancel: cancel, nowFunc: c.now}
+	s := &quizScreen{
+		c: c, keys: newQuizKeys(), title: title, qs: qs, mock: mock, session: quizSessions,
+		ctx: ctx, cancel: cancel, nowFunc: c.now,
+	}
 	s.editor = textarea.New()
 	s.editor.ShowLineNumbers = false
 	s.editor.Prompt = "│ "
@@ -434,8 +436,10 @@ func (s *quizScreen) scrolled(lines []string, h int) string {
 func (s *quizScreen) header(w int) []string {
 	st := s.c.styles
 	q := s.current()
-	kind := map[quiz.Kind]string{quiz.Interview: "interview", quiz.Choice: "choice", quiz.TrueFalse: "true or false",
-		quiz.Output: "what does it print?", quiz.Fill: "fill the blank"}[q.Kind]
+	kind := map[quiz.Kind]string{
+		quiz.Interview: "interview", quiz.Choice: "choice", quiz.TrueFalse: "true or false",
+		quiz.Output: "what does it print?", quiz.Fill: "fill the blank",
+	}[q.Kind]
 	if q.Kind == quiz.Choice && q.Multi() {
 		kind = "choose all that apply"
 	}

@@ -2,10 +2,10 @@ package ui
 
 import (
 	"strings"
-
-	tea "charm.land/bubbletea/v2"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -99,14 +99,14 @@ func TestQuizInterviewFeedbackHighlightsTheLearnersText(t *testing.T) {
 	// The phrase that made the misconception is red and underlined in the
 	// learner's own text; a phrase that earned a concept is marked [1].
 	hl := s.highlightAnswer(o.Result)
-	bad := o.Result.Text[o.Misconceptions[0].Spans[0].Start:o.Misconceptions[0].Spans[0].End]
+	bad := o.Text[o.Misconceptions[0].Spans[0].Start:o.Misconceptions[0].Spans[0].End]
 	if !strings.Contains(hl, d.m.c.styles.Danger.Underline(true).Render(bad)) {
 		t.Errorf("misconception %q is not highlighted in %q", bad, hl)
 	}
 	if !strings.Contains(ansi.Strip(hl), "[1]") {
 		t.Errorf("covered phrases are not numbered: %q", ansi.Strip(hl))
 	}
-	if ansi.Strip(hl) == o.Result.Text {
+	if ansi.Strip(hl) == o.Text {
 		t.Error("highlighting added nothing")
 	}
 }

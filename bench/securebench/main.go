@@ -89,7 +89,7 @@ func main() {
 			}
 		}
 	}
-	json.NewEncoder(os.Stdout).Encode(rows)
+	_ = json.NewEncoder(os.Stdout).Encode(rows)
 }
 
 func measure(v variant, workers, conns int, d time.Duration, keepalive bool, cache string) (row, error) {
@@ -106,10 +106,10 @@ func measure(v variant, workers, conns int, d time.Duration, keepalive bool, cac
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		lab.Stop(sctx)
+		_ = lab.Stop(sctx)
 	}()
 	// A short warm-up so the first connections and JIT are not measured.
-	load.Run(ctx, load.Config{URL: lab.URL + "/", Duration: 500 * time.Millisecond, Connections: conns, KeepAlive: keepalive})
+	_, _ = load.Run(ctx, load.Config{URL: lab.URL + "/", Duration: 500 * time.Millisecond, Connections: conns, KeepAlive: keepalive})
 	before := cpuTicks(lab.Workers)
 	ms := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
 	if useWrk(keepalive) {
@@ -166,7 +166,7 @@ func runWrk(ctx context.Context, url string, conns int, d time.Duration) (wrkRes
 	out, err := exec.CommandContext(ctx, "wrk", "-t1", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(int(d.Seconds()))+"s",
 		"--latency", url).CombinedOutput()
 	if err != nil {
-		return wrkResult{}, fmt.Errorf("wrk: %v\n%s", err, out)
+		return wrkResult{}, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
 	var r wrkResult
 	for _, line := range strings.Split(string(out), "\n") {

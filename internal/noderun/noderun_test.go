@@ -25,8 +25,10 @@ func run(t *testing.T, files []noderun.File, o noderun.Options) noderun.Result {
 
 func TestRunCapturesOutputInOrderAndStatus(t *testing.T) {
 	nodetest.RequireNode(t)
-	res := run(t, []noderun.File{{Name: "lib.js", Text: "module.exports = 41;\n"},
-		{Name: "main.js", Text: "console.log('out', require('./lib') + 1); console.error('err'); process.exitCode = 3;\n"}}, noderun.Options{})
+	res := run(t, []noderun.File{
+		{Name: "lib.js", Text: "module.exports = 41;\n"},
+		{Name: "main.js", Text: "console.log('out', require('./lib') + 1); console.error('err'); process.exitCode = 3;\n"},
+	}, noderun.Options{})
 	if res.Stdout != "out 42\n" || res.Stderr != "err\n" || res.Output != "out 42\nerr\n" {
 		t.Errorf("output = %q / %q / %q", res.Stdout, res.Stderr, res.Output)
 	}

@@ -44,11 +44,11 @@ func (t *Tail) Write(p []byte) (int, error) {
 	}
 	if t.To != nil {
 		if t.Prefix == "" {
-			t.To.Write(p)
+			_, _ = t.To.Write(p)
 		} else {
 			for _, line := range strings.SplitAfter(string(p), "\n") {
 				if line != "" {
-					io.WriteString(t.To, t.Prefix+line)
+					_, _ = io.WriteString(t.To, t.Prefix+line)
 				}
 			}
 		}

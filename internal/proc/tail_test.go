@@ -20,8 +20,8 @@ func TestTailKeepsTheLastMaxBytes(t *testing.T) {
 	}
 
 	var zero proc.Tail
-	zero.Write(bytes.Repeat([]byte("x"), proc.DefaultTailMax+100))
-	zero.Write([]byte("end"))
+	_, _ = zero.Write(bytes.Repeat([]byte("x"), proc.DefaultTailMax+100))
+	_, _ = zero.Write([]byte("end"))
 	if got := zero.String(); len(got) != proc.DefaultTailMax || !strings.HasSuffix(got, "xend") {
 		t.Errorf("zero Tail kept %d bytes ending %q, want %d ending in \"end\"", len(got), got[max(0, len(got)-5):], proc.DefaultTailMax)
 	}
@@ -30,8 +30,8 @@ func TestTailKeepsTheLastMaxBytes(t *testing.T) {
 func TestTailForwardsWithAPrefixPerLine(t *testing.T) {
 	var log bytes.Buffer
 	tl := &proc.Tail{To: &log, Prefix: "[a] "}
-	tl.Write([]byte("one\ntwo\nthr"))
-	tl.Write([]byte("ee\n"))
+	_, _ = tl.Write([]byte("one\ntwo\nthr"))
+	_, _ = tl.Write([]byte("ee\n"))
 	want := "[a] one\n[a] two\n[a] thr[a] ee\n"
 	if log.String() != want {
 		t.Errorf("forwarded %q, want %q", log.String(), want)
@@ -42,8 +42,8 @@ func TestTailForwardsWithAPrefixPerLine(t *testing.T) {
 
 	log.Reset()
 	raw := &proc.Tail{To: &log}
-	raw.Write([]byte("no "))
-	raw.Write([]byte("prefix\n"))
+	_, _ = raw.Write([]byte("no "))
+	_, _ = raw.Write([]byte("prefix\n"))
 	if log.String() != "no prefix\n" {
 		t.Errorf("without a prefix forwarded %q, want the bytes unchanged", log.String())
 	}
@@ -77,7 +77,7 @@ func TestTailTakesConcurrentWritersFromAChild(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for range 200 {
-				shared.Write([]byte("abcdefgh\n"))
+				_, _ = shared.Write([]byte("abcdefgh\n"))
 				_ = shared.String()
 			}
 		})

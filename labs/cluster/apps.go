@@ -136,5 +136,5 @@ func writeJSON(rw http.ResponseWriter, status int, v any) {
 	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
 	rw.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	rw.WriteHeader(status)
-	rw.Write(append(b, '\n'))
+	_, _ = rw.Write(append(b, '\n'))
 }

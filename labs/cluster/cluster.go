@@ -77,6 +77,7 @@ import (
 // WorkerState is where a worker is in its life.
 type WorkerState string
 
+// The states a worker goes through, in order.
 const (
 	StateStarting  WorkerState = "starting"  // forked, not yet serving
 	StateListening WorkerState = "listening" // serving requests
@@ -87,6 +88,7 @@ const (
 // ClusterState is where the cluster is in its life.
 type ClusterState string
 
+// The states of the cluster as a whole.
 const (
 	ClusterStarting ClusterState = "starting"
 	ClusterRunning  ClusterState = "running"
@@ -211,7 +213,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout+2*time.Second)
 			defer cancel()
-			c.Stop(sctx)
+			_ = c.Stop(sctx)
 		case <-c.done:
 		}
 	}()
@@ -296,8 +298,10 @@ func (c *Cluster) SignalWorker(id int, sig syscall.Signal) error {
 	}
 	pid, slot := w.PID, w.Slot
 	c.mu.Unlock()
-	c.emit(Event{Kind: EventKilled, WorkerID: id, PID: pid, Slot: slot, Signal: signalName(sig),
-		Message: fmt.Sprintf("sent %s to worker %d (pid %d)", signalName(sig), id, pid)})
+	c.emit(Event{
+		Kind: EventKilled, WorkerID: id, PID: pid, Slot: slot, Signal: signalName(sig),
+		Message: fmt.Sprintf("sent %s to worker %d (pid %d)", signalName(sig), id, pid),
+	})
 	if err := syscall.Kill(pid, sig); err != nil {
 		return fmt.Errorf("signal worker %d (pid %d): %w", id, pid, err)
 	}
@@ -371,7 +375,7 @@ func (c *Cluster) fail(err error) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.DrainTimeout+2*time.Second)
 		defer cancel()
-		c.Stop(ctx)
+		_ = c.Stop(ctx)
 	}()
 }
 
@@ -429,11 +433,15 @@ func (c *Cluster) forked(id, slot, pid int, respawnOf *WorkerRef) {
 		c.respawns++
 	}
 	c.mu.Unlock()
-	c.emit(Event{Kind: EventForked, WorkerID: id, PID: pid, Slot: slot,
-		Message: fmt.Sprintf("forked worker %d (pid %d) in slot %d", id, pid, slot)})
+	c.emit(Event{
+		Kind: EventForked, WorkerID: id, PID: pid, Slot: slot,
+		Message: fmt.Sprintf("forked worker %d (pid %d) in slot %d", id, pid, slot),
+	})
 	if respawnOf != nil {
-		c.emit(Event{Kind: EventRespawned, WorkerID: id, PID: pid, Slot: slot, Replaces: respawnOf.ID,
-			Message: fmt.Sprintf("respawned: worker %d (pid %d) replaces crashed worker %d (pid %d)", id, pid, respawnOf.ID, respawnOf.PID)})
+		c.emit(Event{
+			Kind: EventRespawned, WorkerID: id, PID: pid, Slot: slot, Replaces: respawnOf.ID,
+			Message: fmt.Sprintf("respawned: worker %d (pid %d) replaces crashed worker %d (pid %d)", id, pid, respawnOf.ID, respawnOf.PID),
+		})
 	}
 }
 
@@ -445,8 +453,10 @@ func (c *Cluster) listening(id int) {
 	}
 	c.mu.Unlock()
 	if ok {
-		c.emit(Event{Kind: EventListening, WorkerID: id, PID: w.PID, Slot: w.Slot,
-			Message: fmt.Sprintf("worker %d (pid %d) is listening", id, w.PID)})
+		c.emit(Event{
+			Kind: EventListening, WorkerID: id, PID: w.PID, Slot: w.Slot,
+			Message: fmt.Sprintf("worker %d (pid %d) is listening", id, w.PID),
+		})
 	}
 }
 
@@ -458,8 +468,10 @@ func (c *Cluster) draining(id int) {
 	}
 	c.mu.Unlock()
 	if ok {
-		c.emit(Event{Kind: EventDraining, WorkerID: id, PID: w.PID, Slot: w.Slot,
-			Message: fmt.Sprintf("draining worker %d (pid %d): no new connections, keep-alive off", id, w.PID)})
+		c.emit(Event{
+			Kind: EventDraining, WorkerID: id, PID: w.PID, Slot: w.Slot,
+			Message: fmt.Sprintf("draining worker %d (pid %d): no new connections, keep-alive off", id, w.PID),
+		})
 	}
 }
 

@@ -56,7 +56,9 @@ func get(t *testing.T, url string) (int, map[string]any) {
 	}
 	defer resp.Body.Close()
 	var body map[string]any
-	json.NewDecoder(resp.Body).Decode(&body)
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("response is not JSON: %v", err)
+	}
 	if resp.Header.Get("X-Worker-Pid") == "" {
 		t.Errorf("response without X-Worker-Pid")
 	}
@@ -222,8 +224,10 @@ func TestRollingRestartDropsNothing(t *testing.T) {
 				done := make(chan struct{})
 				go func() {
 					defer close(done)
-					res, _ = load.Run(context.Background(), load.Config{URL: c.URL(), Duration: 1500 * time.Millisecond,
-						Connections: 4, KeepAlive: tc.keepAlive})
+					res, _ = load.Run(context.Background(), load.Config{
+						URL: c.URL(), Duration: 1500 * time.Millisecond,
+						Connections: 4, KeepAlive: tc.keepAlive,
+					})
 				}()
 				time.Sleep(200 * time.Millisecond)
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -265,7 +269,7 @@ func TestWorkerThatCannotStartIsReported(t *testing.T) {
 		}
 		c, err := Start(context.Background(), cfg)
 		if err == nil {
-			c.Stop(context.Background())
+			_ = c.Stop(context.Background())
 			t.Fatal("a cluster whose workers cannot start started")
 		}
 		var se *StartError
@@ -280,9 +284,11 @@ func TestWorkerThatCannotStartIsReported(t *testing.T) {
 func TestCrashLoopStops(t *testing.T) {
 	runtimes(t, func(t *testing.T, rt Runtime) {
 		marker := filepath.Join(t.TempDir(), "marker")
-		cfg := Config{Runtime: rt, Workers: 1, App: "test-fragile",
+		cfg := Config{
+			Runtime: rt, Workers: 1, App: "test-fragile",
 			AppConfig: mustJSON(map[string]string{"marker": marker}),
-			Backoff:   Backoff{Initial: 10 * time.Millisecond, MaxCrashes: 3}}
+			Backoff:   Backoff{Initial: 10 * time.Millisecond, MaxCrashes: 3},
+		}
 		if rt == RuntimeNode {
 			cfg.NodeApp = writeJS(t, "fragile.js", `
 const fs = require('node:fs');
@@ -419,7 +425,9 @@ func TestWorkersDieWithThePrimary(t *testing.T) {
 			Primary int   `json:"primary"`
 			Error   string
 		}
-		json.Unmarshal([]byte(line), &started)
+		if err := json.Unmarshal([]byte(line), &started); err != nil {
+			started.Error = "not JSON: " + line
+		}
 		if started.Error != "" || len(started.PIDs) != 2 {
 			cmd.Process.Kill()
 			cmd.Wait()
@@ -428,7 +436,7 @@ func TestWorkersDieWithThePrimary(t *testing.T) {
 		// Kill only the primary process, not its group.
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-		go io.Copy(io.Discard, out)
+		go func() { _, _ = io.Copy(io.Discard, out) }()
 		pids := started.PIDs
 		if started.Primary != cmd.Process.Pid {
 			pids = append(pids, started.Primary) // the node primary
@@ -460,7 +468,7 @@ func TestBadConfig(t *testing.T) {
 	} {
 		c, err := Start(context.Background(), tc.cfg)
 		if err == nil {
-			c.Stop(context.Background())
+			_ = c.Stop(context.Background())
 			t.Errorf("%+v started", tc.cfg)
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 // EventKind names what happened.
 type EventKind string
 
+// The kinds of event the cluster reports.
 const (
 	EventForked        EventKind = "forked"    // a worker process started
 	EventListening     EventKind = "listening" // it serves requests

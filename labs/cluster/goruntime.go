@@ -170,8 +170,10 @@ func (b *goBackend) start(ctx context.Context) error {
 			return err
 		case <-timeout.C:
 			b.abortStart()
-			return &StartError{What: fmt.Sprintf("worker %d (pid %d)", p.id, p.pid),
-				Reason: fmt.Sprintf("not listening after %v", b.cfg.StartTimeout), Output: p.out.String()}
+			return &StartError{
+				What:   fmt.Sprintf("worker %d (pid %d)", p.id, p.pid),
+				Reason: fmt.Sprintf("not listening after %v", b.cfg.StartTimeout), Output: p.out.String(),
+			}
 		case <-ctx.Done():
 			b.abortStart()
 			return ctx.Err()
@@ -194,7 +196,7 @@ func (b *goBackend) start(ctx context.Context) error {
 func (b *goBackend) abortStart() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	b.stop(ctx)
+	_ = b.stop(ctx)
 }
 
 // spawn starts a worker for slot. asCurrent makes it the slot's worker at
@@ -328,7 +330,7 @@ func (b *goBackend) answer(p *goProc, m *message) {
 			reply.Err = "encoding the answer: " + err.Error()
 		}
 	}
-	p.ipc.send(reply, -1)
+	_ = p.ipc.send(reply, -1)
 }
 
 // callHandler runs h, turning a panic into an error so one bad call cannot
@@ -425,7 +427,7 @@ func (b *goBackend) sendDrain(p *goProc) {
 	already := p.draining
 	p.draining = true
 	if !already {
-		p.ipc.send(&message{Type: msgDrain}, -1)
+		_ = p.ipc.send(&message{Type: msgDrain}, -1)
 	}
 	p.sendMu.Unlock()
 	select {
@@ -546,12 +548,16 @@ func (b *goBackend) rollingRestart(ctx context.Context) error {
 			timeout.Stop()
 		case <-p.exited:
 			timeout.Stop()
-			return &StartError{What: fmt.Sprintf("new worker %d (pid %d)", p.id, p.pid),
-				Reason: p.exitDesc + " before listening; the old worker keeps serving", Output: p.out.String()}
+			return &StartError{
+				What:   fmt.Sprintf("new worker %d (pid %d)", p.id, p.pid),
+				Reason: p.exitDesc + " before listening; the old worker keeps serving", Output: p.out.String(),
+			}
 		case <-timeout.C:
 			b.drain(p)
-			return &StartError{What: fmt.Sprintf("new worker %d (pid %d)", p.id, p.pid),
-				Reason: fmt.Sprintf("not listening after %v", b.cfg.StartTimeout), Output: p.out.String()}
+			return &StartError{
+				What:   fmt.Sprintf("new worker %d (pid %d)", p.id, p.pid),
+				Reason: fmt.Sprintf("not listening after %v", b.cfg.StartTimeout), Output: p.out.String(),
+			}
 		case <-ctx.Done():
 			timeout.Stop()
 			b.drain(p)
@@ -571,12 +577,16 @@ func (b *goBackend) rollingRestart(ctx context.Context) error {
 		b.mu.Unlock()
 
 		if old == nil {
-			b.c.emit(Event{Kind: EventRestartStep, WorkerID: p.id, PID: p.pid, Slot: i,
-				Message: fmt.Sprintf("slot %d: worker %d (pid %d) is serving (the slot was empty)", i, p.id, p.pid)})
+			b.c.emit(Event{
+				Kind: EventRestartStep, WorkerID: p.id, PID: p.pid, Slot: i,
+				Message: fmt.Sprintf("slot %d: worker %d (pid %d) is serving (the slot was empty)", i, p.id, p.pid),
+			})
 			continue
 		}
-		b.c.emit(Event{Kind: EventRestartStep, WorkerID: p.id, PID: p.pid, Slot: i,
-			Message: fmt.Sprintf("slot %d: worker %d (pid %d) is serving, draining worker %d (pid %d)", i, p.id, p.pid, old.id, old.pid)})
+		b.c.emit(Event{
+			Kind: EventRestartStep, WorkerID: p.id, PID: p.pid, Slot: i,
+			Message: fmt.Sprintf("slot %d: worker %d (pid %d) is serving, draining worker %d (pid %d)", i, p.id, p.pid, old.id, old.pid),
+		})
 		b.drain(old)
 		grace := time.NewTimer(b.cfg.DrainTimeout + time.Second)
 		select {

@@ -145,7 +145,7 @@ func (b *nodeBackend) start(ctx context.Context) error {
 	}
 	if err != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		b.stop(sctx)
+		_ = b.stop(sctx)
 		cancel()
 		return err
 	}
@@ -224,7 +224,7 @@ func (b *nodeBackend) readEvents(r io.Reader) {
 		var ev nodeEvent
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil || ev.Event == "" {
 			// Not an event: a worker's console.log that went to stdout.
-			b.out.Write(append(sc.Bytes(), '\n'))
+			_, _ = b.out.Write(append(sc.Bytes(), '\n'))
 			continue
 		}
 		b.handle(&ev)
@@ -246,8 +246,10 @@ func (b *nodeBackend) handle(ev *nodeEvent) {
 	case "ready":
 		b.signalReady(nil)
 	case "start-failed":
-		b.signalReady(&StartError{What: fmt.Sprintf("node worker %d (pid %d)", ev.ID, ev.PID),
-			Reason: ev.Message, Output: ev.Output})
+		b.signalReady(&StartError{
+			What:   fmt.Sprintf("node worker %d (pid %d)", ev.ID, ev.PID),
+			Reason: ev.Message, Output: ev.Output,
+		})
 	case "exit":
 		sig := ""
 		if ev.Signal != nil {
@@ -322,7 +324,7 @@ func (b *nodeBackend) answer(ev *nodeEvent) {
 			r.Error = "encoding the answer: " + err.Error()
 		}
 	}
-	b.command(r)
+	_ = b.command(r)
 }
 
 func (b *nodeBackend) command(v any) error {
@@ -353,8 +355,10 @@ func (b *nodeBackend) wait(readerDone chan struct{}) {
 	for _, w := range b.c.Snapshot().Workers {
 		b.c.exited(w.ID, nil, "", stopping, "")
 	}
-	dead := &StartError{What: fmt.Sprintf("the node primary (pid %d)", b.cmd.Process.Pid),
-		Reason: "exited (" + b.exitDesc + ")", Output: b.out.String()}
+	dead := &StartError{
+		What:   fmt.Sprintf("the node primary (pid %d)", b.cmd.Process.Pid),
+		Reason: "exited (" + b.exitDesc + ")", Output: b.out.String(),
+	}
 	b.signalReady(dead)
 	for _, ch := range pending {
 		ch <- errors.New("the node primary exited during the rolling restart")
@@ -397,7 +401,7 @@ func (b *nodeBackend) stop(ctx context.Context) error {
 	if b.cmd == nil {
 		return nil
 	}
-	b.command(map[string]string{"cmd": "stop"})
+	_ = b.command(map[string]string{"cmd": "stop"})
 	var err error
 	select {
 	case <-b.exited:
@@ -408,7 +412,7 @@ func (b *nodeBackend) stop(ctx context.Context) error {
 	}
 	// The workers are in the primary's process group: make sure none
 	// outlives it.
-	proc.KillGroup(b.cmd)
+	_ = proc.KillGroup(b.cmd)
 	b.killAll()
 	return err
 }

@@ -37,11 +37,11 @@ func (o *outputTail) Write(p []byte) (int, error) {
 			if i < 0 {
 				break
 			}
-			o.log.Write(append([]byte(o.prefix), o.partial[:i+1]...))
+			_, _ = o.log.Write(append([]byte(o.prefix), o.partial[:i+1]...))
 			o.partial = o.partial[i+1:]
 		}
 		if len(o.partial) > tailSize {
-			o.log.Write(append(append([]byte(o.prefix), o.partial...), '\n'))
+			_, _ = o.log.Write(append(append([]byte(o.prefix), o.partial...), '\n'))
 			o.partial = o.partial[:0]
 		}
 	}

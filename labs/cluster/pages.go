@@ -35,7 +35,7 @@ func dropStartupPages() {
 		return
 	}
 	for _, m := range readOnlyMappings(smaps, exe) {
-		syscall.Syscall(syscall.SYS_MADVISE, m.start, m.end-m.start, syscall.MADV_DONTNEED)
+		_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, m.start, m.end-m.start, syscall.MADV_DONTNEED)
 	}
 }
 

@@ -80,7 +80,7 @@ func (h *httpServer) serve(ln net.Listener) {
 	if h.s.TLSConfig != nil {
 		ln = tls.NewListener(ln, h.s.TLSConfig)
 	}
-	h.s.Serve(ln)
+	_ = h.s.Serve(ln)
 }
 
 // drain does not use http.Server.Shutdown: a request read after Shutdown
@@ -99,7 +99,7 @@ func (h *httpServer) drain(ln net.Listener, _ time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for c := range h.fresh {
-		c.SetReadDeadline(time.Now().Add(freshConnGrace))
+		_ = c.SetReadDeadline(time.Now().Add(freshConnGrace))
 	}
 }
 
@@ -157,7 +157,7 @@ func (f *fastServer) serve(ln net.Listener) {
 	if f.s.TLSConfig != nil {
 		ln = tls.NewListener(ln, f.s.TLSConfig)
 	}
-	f.s.Serve(ln)
+	_ = f.s.Serve(ln)
 }
 
 // drain is fasthttp's own shutdown: it closes the listener, closes idle
@@ -168,7 +168,7 @@ func (f *fastServer) serve(ln net.Listener) {
 func (f *fastServer) drain(_ net.Listener, deadline time.Time) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	f.s.ShutdownWithContext(ctx)
+	_ = f.s.ShutdownWithContext(ctx)
 }
 
 // close: fasthttp has no forced close; the process exits right after.

@@ -328,7 +328,7 @@ func (w *Worker) reportStats(stop chan struct{}) {
 
 func (w *Worker) sendStats() {
 	rss, _ := readRSS(w.pid)
-	w.ipc.send(&message{Type: msgStats, PID: w.pid, Requests: w.requests.Load(), RSS: rss, Conns: w.conns.Load()}, -1)
+	_ = w.ipc.send(&message{Type: msgStats, PID: w.pid, Requests: w.requests.Load(), RSS: rss, Conns: w.conns.Load()}, -1)
 }
 
 // handoffListener is the rr worker's listener: its "accept" returns the

@@ -315,8 +315,8 @@ func (e *Emitter) removeListener(k key, l *Listener) error {
 		return nil
 	}
 	var reported *Listener
-	switch {
-	case s.arr == nil:
+	switch s.arr {
+	case nil:
 		if !s.fn.matches(l) {
 			e.mu.Unlock()
 			return nil
@@ -509,7 +509,7 @@ func (e *Emitter) call(k key, l *Listener, args []any) error {
 	var err error
 	async := false
 	if l.wraps != nil {
-		err, async = e.fireOnce(l, args)
+		async, err = e.fireOnce(l, args)
 	} else {
 		err, async = e.invoke(l, args), l.async
 	}
@@ -530,22 +530,23 @@ func (e *Emitter) invoke(l *Listener, args []any) error {
 
 // fireOnce is Node's onceWrapper: remove the wrapper, then call the
 // listener with the emitter as this.
-func (e *Emitter) fireOnce(w *Listener, args []any) (err error, async bool) {
+func (e *Emitter) fireOnce(w *Listener, args []any) (async bool, err error) {
 	if !w.state.CompareAndSwap(0, 1) {
-		return nil, false
+		return false, nil
 	}
 	if err := e.removeListener(w.event, w); err != nil {
 		// Node sets fired only after the removal returned.
 		w.state.Store(0)
-		return err, false
+		return false, err
 	}
 	w.state.Store(2)
-	return e.invoke(w.wraps, args), w.wraps.async
+	err = e.invoke(w.wraps, args)
+	return w.wraps.async, err
 }
 
 // callOnce is a direct call of a once wrapper taken from RawListeners.
 func (e *Emitter) callOnce(w *Listener, args []any) error {
-	err, _ := e.fireOnce(w, args)
+	_, err := e.fireOnce(w, args)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package emitter
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -163,11 +164,13 @@ func inspect(b *strings.Builder, v any, depth int) {
 // ErrorString is the first line of an error's stack in Node:
 // "Error: msg", "RangeError [ERR_OUT_OF_RANGE]: msg".
 func ErrorString(err error) string {
-	switch e := err.(type) {
-	case *NodeError:
-		return e.String()
-	case interface{ JSName() string }:
-		return e.JSName() + ": " + err.Error()
+	var ne *NodeError
+	if errors.As(err, &ne) {
+		return ne.String()
+	}
+	var named interface{ JSName() string }
+	if errors.As(err, &named) {
+		return named.JSName() + ": " + err.Error()
 	}
 	return "Error: " + err.Error()
 }

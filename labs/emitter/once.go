@@ -107,17 +107,17 @@ func (f *Future) Then(fn func(args []any, err error)) {
 func (f *Future) Done() <-chan struct{} { return f.done }
 
 // Result returns the outcome; settled is false while it is pending.
-func (f *Future) Result() (args []any, err error, settled bool) {
+func (f *Future) Result() (args []any, settled bool, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.args, f.err, f.settled
+	return f.args, f.settled, f.err
 }
 
 // Wait blocks until the future settles or ctx ends.
 func (f *Future) Wait(ctx context.Context) ([]any, error) {
 	select {
 	case <-f.done:
-		args, err, _ := f.Result()
+		args, _, err := f.Result()
 		return args, err
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -385,7 +385,7 @@ func (cl *client) once(ctx context.Context) {
 	cl.requests++
 	cl.status[resp.StatusCode]++
 	us := max(took.Microseconds(), 1)
-	cl.hist.RecordValue(min(us, histMax))
+	_ = cl.hist.RecordValue(min(us, histMax))
 	pid, _ := strconv.Atoi(resp.Header.Get(WorkerHeader))
 	if pid > 0 {
 		cl.perWorker[pid]++
@@ -402,7 +402,7 @@ func (cl *client) once(ctx context.Context) {
 		cl.successes++
 	}
 	cl.winMu.Lock()
-	cl.win.RecordValue(min(us, histMax))
+	_ = cl.win.RecordValue(min(us, histMax))
 	if failed {
 		cl.winBad++
 	}

@@ -46,12 +46,14 @@ func TestStopsAtDurationAndSamples(t *testing.T) {
 	var mu sync.Mutex
 	var live []Sample
 	start := time.Now()
-	res, err := Run(context.Background(), Config{URL: srv.URL, Duration: 600 * time.Millisecond, Connections: 2, KeepAlive: true,
+	res, err := Run(context.Background(), Config{
+		URL: srv.URL, Duration: 600 * time.Millisecond, Connections: 2, KeepAlive: true,
 		SampleEvery: 100 * time.Millisecond, OnSample: func(s Sample) {
 			mu.Lock()
 			live = append(live, s)
 			mu.Unlock()
-		}})
+		},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +117,8 @@ func TestErrorKinds(t *testing.T) {
 	ln.Close()
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) })
-	mux.HandleFunc("/429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", 429) })
+	mux.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) })
+	mux.HandleFunc("/429", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "slow down", http.StatusTooManyRequests) })
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(2 * time.Second):
@@ -125,7 +127,7 @@ func TestErrorKinds(t *testing.T) {
 	})
 	mux.HandleFunc("/reset", func(w http.ResponseWriter, r *http.Request) {
 		c, _, _ := w.(http.Hijacker).Hijack()
-		c.(*net.TCPConn).SetLinger(0)
+		_ = c.(*net.TCPConn).SetLinger(0)
 		c.Close()
 	})
 	srv := httptest.NewServer(mux)

@@ -16,8 +16,14 @@ func TestVersionRanges(t *testing.T) {
 		v    string
 		want bool
 	}{
-		{"20.18.3", false}, {"20.19.0", true}, {"v20.20.2", true}, {"21.7.3", false},
-		{"22.11.0", false}, {"22.12.0", true}, {"23.0.0", true}, {"24.1.0-pre", true},
+		{"20.18.3", false},
+		{"20.19.0", true},
+		{"v20.20.2", true},
+		{"21.7.3", false},
+		{"22.11.0", false},
+		{"22.12.0", true},
+		{"23.0.0", true},
+		{"24.1.0-pre", true},
 	} {
 		v, err := parseVersion(c.v)
 		if err != nil {
@@ -44,8 +50,10 @@ func TestEveryVersionHasAnExpectation(t *testing.T) {
 		t.Fatalf("%d experiments, want at least 11", len(all))
 	}
 	for _, e := range all {
-		for _, v := range []string{"20.0.0", "20.10.0", "20.11.0", "20.18.0", "20.19.0", "21.1.0", "21.2.0",
-			"22.0.0", "22.11.0", "22.12.0", "23.0.0", "24.4.1"} {
+		for _, v := range []string{
+			"20.0.0", "20.10.0", "20.11.0", "20.18.0", "20.19.0", "21.1.0", "21.2.0",
+			"22.0.0", "22.11.0", "22.12.0", "23.0.0", "24.4.1",
+		} {
 			if _, err := e.Expected(v); err != nil {
 				t.Error(err)
 			}

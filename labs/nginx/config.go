@@ -46,10 +46,10 @@ type Balancing string
 const (
 	// RoundRobin (nginx's default): each request goes to the next server.
 	RoundRobin Balancing = "round-robin"
-	// LeastConn: the server with the fewest active connections.
+	// LeastConn sends each request to the server with the fewest active connections.
 	LeastConn Balancing = "least-conn"
-	// IPHash: a hash of the client address (first three octets of IPv4)
-	// picks the server, so a client sticks to one ("sticky sessions").
+	// IPHash picks the server by a hash of the client address (the first
+	// three octets of IPv4), so a client sticks to one ("sticky sessions").
 	IPHash Balancing = "ip-hash"
 )
 

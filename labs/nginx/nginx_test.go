@@ -32,9 +32,9 @@ func upstream(t *testing.T, name string) (addr string, stop func()) {
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Instance", name)
-		io.WriteString(w, name)
+		_, _ = io.WriteString(w, name)
 	})}
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }()
 	var once sync.Once
 	stop = func() { once.Do(func() { srv.Close() }) }
 	t.Cleanup(stop)
@@ -87,7 +87,7 @@ func get(t *testing.T, url string) string {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return string(b)

@@ -105,7 +105,7 @@ func Start(ctx context.Context, cfg Config, opts Options) (*Server, error) {
 	}
 	go s.tail.run()
 	if err := s.waitReady(ctx, 10*time.Second); err != nil {
-		s.Stop(context.Background())
+		_ = s.Stop(context.Background())
 		return nil, err
 	}
 	return s, nil
@@ -160,7 +160,7 @@ func (s *Server) launch(ctx context.Context, supervisor string) error {
 			p = 0
 		}
 		pid <- p
-		io.Copy(io.Discard, stdout)
+		_, _ = io.Copy(io.Discard, stdout)
 	}()
 	select {
 	case p := <-pid:
@@ -171,7 +171,7 @@ func (s *Server) launch(ctx context.Context, supervisor string) error {
 		s.master = p
 		return nil
 	case <-time.After(10 * time.Second):
-		proc.KillGroup(cmd)
+		_ = proc.KillGroup(cmd)
 		return errors.New("the nginx supervisor did not start nginx within 10s")
 	}
 }

@@ -58,7 +58,7 @@ func supervise(bin string, args []string) int {
 	}()
 	parentGone := make(chan struct{})
 	go func() {
-		io.Copy(io.Discard, os.Stdin)
+		_, _ = io.Copy(io.Discard, os.Stdin)
 		close(parentGone)
 	}()
 	parent := os.Getppid()

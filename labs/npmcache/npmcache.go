@@ -88,7 +88,7 @@ func Ensure(ctx context.Context, src fs.FS, cacheDir string, opt Options) (strin
 	if err != nil || !locked {
 		return "", fmt.Errorf("locking %s: %w", dir, errors.Join(err, ctx.Err()))
 	}
-	defer lock.Unlock()
+	defer func() { _ = lock.Unlock() }()
 	if installed(dir) { // the other process finished it meanwhile
 		return dir, nil
 	}
@@ -198,7 +198,7 @@ func npmCI(ctx context.Context, npm, dir string, opt Options) error {
 			"registry or proxy you can reach (npm config set registry URL / proxy URL), then run again. npm said:\n%s",
 			ErrOffline, code, opt.Name, lastLines(said, 5))
 	}
-	return fmt.Errorf("npm ci failed (%v):\n%s", err, lastLines(said, 10))
+	return fmt.Errorf("npm ci failed (%w):\n%s", err, lastLines(said, 10))
 }
 
 // networkError spots the error codes npm prints when the registry is out of

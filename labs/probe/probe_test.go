@@ -73,7 +73,7 @@ func TestCheckExplainsWhatIsWrong(t *testing.T) {
 			if err != nil {
 				return
 			}
-			c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
+			_, _ = c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
 			c.Close()
 		}
 	}()
@@ -133,7 +133,7 @@ func TestBareServer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Powered-By", "Express")
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Write([]byte(`{"ok":true}`))
+		_, _ = w.Write([]byte(`{"ok":true}`))
 	}))
 	defer srv.Close()
 	probes, _ := Lookup("headers", "powered-by", "cors", "missing-fields", "stack-leak", "token-tamper")

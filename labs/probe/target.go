@@ -138,7 +138,7 @@ func Check(ctx context.Context, t Target) error {
 		// A server that speaks first (an SSH banner) trips net/http
 		// before the request is even sent.
 		strings.Contains(err.Error(), "readLoopPeekFailLocked"):
-		return fmt.Errorf("%s accepted the connection but did not answer HTTP (%v): is it an HTTP server, and is the scheme right?", t.URL, err)
+		return fmt.Errorf("%s accepted the connection but did not answer HTTP (%w): is it an HTTP server, and is the scheme right?", t.URL, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &opErr) && opErr.Timeout():
 		return fmt.Errorf("%s did not answer within 10s: is the host reachable and the server running?", t.URL)
 	}

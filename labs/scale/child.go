@@ -97,7 +97,7 @@ func runInstance() int {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
 	go func() {
-		io.Copy(io.Discard, os.Stdin)
+		_, _ = io.Copy(io.Discard, os.Stdin)
 		cancel()
 	}()
 
@@ -120,7 +120,7 @@ func runInstance() int {
 	if spec.Forward != "" {
 		if err := forward(ctx, spec.Forward, loopback.Addr(c.Port())); err != nil {
 			out.send(childMsg{Event: "failed", Error: err.Error()})
-			c.Stop(context.Background())
+			_ = c.Stop(context.Background())
 			return 1
 		}
 	}
@@ -174,9 +174,9 @@ func forward(ctx context.Context, listen, to string) error {
 				defer outc.Close()
 				done := make(chan struct{}, 2)
 				pipe := func(dst, src net.Conn) {
-					io.Copy(dst, src)
+					_, _ = io.Copy(dst, src)
 					if tc, ok := dst.(*net.TCPConn); ok {
-						tc.CloseWrite()
+						_ = tc.CloseWrite()
 					}
 					done <- struct{}{}
 				}
@@ -200,7 +200,7 @@ func (l *lineWriter) send(m childMsg) {
 	b, _ := json.Marshal(m)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.w.Write(append(b, '\n'))
+	_, _ = l.w.Write(append(b, '\n'))
 }
 
 // readChild decodes an instance's stdout.

@@ -16,6 +16,7 @@ import (
 // per-process memory cache, or from Redis shared by every instance.
 type CacheMode string
 
+// Where the product handler caches: nowhere, in each instance, or in Redis.
 const (
 	CacheNone  CacheMode = "none"
 	CacheLocal CacheMode = "local"

@@ -8,6 +8,7 @@ import (
 // EventKind names what happened in the lab.
 type EventKind string
 
+// The kinds of event the scaling lab reports.
 const (
 	EventInstanceUp      EventKind = "instance-up"       // an instance serves (started or revived)
 	EventInstanceKilled  EventKind = "instance-killed"   // the learner killed it (SIGKILL)

@@ -166,11 +166,13 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Report, error) {
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		lab.Stop(sctx)
+		_ = lab.Stop(sctx)
 	}()
 	c := lab.Config()
-	rep := &Report{Runtime: string(c.Runtime), Balancing: string(c.Balancing), URL: lab.URL(), NetNS: lab.Snapshot().NetNS,
-		Warnings: lab.Warnings()}
+	rep := &Report{
+		Runtime: string(c.Runtime), Balancing: string(c.Balancing), URL: lab.URL(), NetNS: lab.Snapshot().NetNS,
+		Warnings: lab.Warnings(),
+	}
 
 	// Main phase, with the fault if asked.
 	say(fmt.Sprintf("main load: GET /product/1?cache=%s through nginx for %s, %d connections", c.Cache, opts.Duration, opts.Connections))
@@ -255,9 +257,14 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Report, error) {
 	half := max(opts.Duration/2, time.Second)
 	if c.Cache != CacheNone {
 		say(fmt.Sprintf("cache baseline: the same endpoint without a cache for %s", half))
-		lab.SetCache(CacheNone)
-		base, err := lab.RunLoad(ctx, LoadOptions{Workload: WorkloadProduct, Duration: half, Connections: opts.Connections})
-		lab.SetCache(c.Cache)
+		var base *LoadReport
+		err := lab.SetCache(CacheNone)
+		if err == nil {
+			base, err = lab.RunLoad(ctx, LoadOptions{Workload: WorkloadProduct, Duration: half, Connections: opts.Connections})
+		}
+		if restore := lab.SetCache(c.Cache); err == nil {
+			err = restore
+		}
 		if err == nil {
 			rep.Cache.BaselineP50MS = ms(base.Result.Latency.P50)
 			say(fmt.Sprintf("stale reads: change a price through one instance, read it back through nginx (%s cache)", c.Cache))
@@ -301,13 +308,15 @@ func runQueuePhases(ctx context.Context, lab *Lab, d time.Duration, conns int, q
 	say(fmt.Sprintf("heavy work queued: POST /report?mode=queue for %s (at most %d jobs)", d, capJobs))
 	lab.SetQueue(true)
 	var maxDepth atomic.Int64
-	queued, err := lab.RunLoad(ctx, LoadOptions{Workload: WorkloadReport, Duration: d, MaxRequests: capJobs, Connections: conns,
+	queued, err := lab.RunLoad(ctx, LoadOptions{
+		Workload: WorkloadReport, Duration: d, MaxRequests: capJobs, Connections: conns,
 		SampleEvery: 250 * time.Millisecond,
 		OnSample: func(load.Sample) {
 			if dep := lab.Snapshot().Queue.Depth; dep > maxDepth.Load() {
 				maxDepth.Store(dep)
 			}
-		}})
+		},
+	})
 	if err != nil {
 		return err
 	}

@@ -151,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		if err != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
-			l.Stop(sctx)
+			_ = l.Stop(sctx)
 		}
 	}()
 
@@ -241,7 +241,7 @@ func Start(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
-			l.Stop(sctx)
+			_ = l.Stop(sctx)
 		case <-l.stopped:
 		}
 	}()
@@ -402,8 +402,10 @@ func (l *Lab) startSlot(ctx context.Context, s *slot) error {
 		return ErrStopped
 	}
 	w := p.workerList()
-	l.events.emit(Event{Kind: EventInstanceUp, Instance: s.id, PID: p.cmd.Process.Pid,
-		Message: fmt.Sprintf("instance %d serving on %s (pid %d, %d workers)", s.id, s.addr, p.cmd.Process.Pid, len(w))})
+	l.events.emit(Event{
+		Kind: EventInstanceUp, Instance: s.id, PID: p.cmd.Process.Pid,
+		Message: fmt.Sprintf("instance %d serving on %s (pid %d, %d workers)", s.id, s.addr, p.cmd.Process.Pid, len(w)),
+	})
 	go l.watch(s, p)
 	return nil
 }
@@ -420,8 +422,10 @@ func (l *Lab) watch(s *slot, p *instanceProc) {
 	if killed || stopping {
 		return
 	}
-	l.events.emit(Event{Kind: EventInstanceExited, Instance: s.id, PID: p.cmd.Process.Pid,
-		Message: fmt.Sprintf("instance %d exited by itself: %s", s.id, p.failure())})
+	l.events.emit(Event{
+		Kind: EventInstanceExited, Instance: s.id, PID: p.cmd.Process.Pid,
+		Message: fmt.Sprintf("instance %d exited by itself: %s", s.id, p.failure()),
+	})
 }
 
 func (l *Lab) onChildMsg(p *instanceProc, m childMsg) {
@@ -439,8 +443,10 @@ func (l *Lab) onChildMsg(p *instanceProc, m childMsg) {
 		if stopping || killed {
 			return
 		}
-		l.events.emit(Event{Kind: EventWorker, Instance: p.spec.ID, PID: m.Cluster.PID,
-			Message: fmt.Sprintf("instance %d: %s", p.spec.ID, m.Cluster.Message)})
+		l.events.emit(Event{
+			Kind: EventWorker, Instance: p.spec.ID, PID: m.Cluster.PID,
+			Message: fmt.Sprintf("instance %d: %s", p.spec.ID, m.Cluster.Message),
+		})
 	}
 }
 
@@ -463,8 +469,10 @@ func (l *Lab) KillInstance(id int) error {
 	s.past = append(s.past, p)
 	s.proc = nil
 	l.mu.Unlock()
-	l.events.emit(Event{Time: at, Kind: EventInstanceKilled, Instance: id, PID: p.cmd.Process.Pid,
-		Message: fmt.Sprintf("instance %d killed (SIGKILL, pid %d and its workers); nginx will notice on its next tries", id, p.cmd.Process.Pid)})
+	l.events.emit(Event{
+		Time: at, Kind: EventInstanceKilled, Instance: id, PID: p.cmd.Process.Pid,
+		Message: fmt.Sprintf("instance %d killed (SIGKILL, pid %d and its workers); nginx will notice on its next tries", id, p.cmd.Process.Pid),
+	})
 	return nil
 }
 

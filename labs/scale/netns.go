@@ -48,7 +48,7 @@ func newNetns(ctx context.Context, n int) (_ *netnsSet, err error) {
 	s := &netnsSet{pid: os.Getpid(), n: n}
 	defer func() {
 		if err != nil {
-			s.remove()
+			_ = s.remove()
 		}
 	}()
 	for i := 1; i <= n; i++ {
@@ -136,7 +136,7 @@ func ipCmd(ctx context.Context, args ...string) error {
 	proc.Prepare(cmd)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

@@ -18,11 +18,11 @@ import (
 type Workload string
 
 const (
-	// WorkloadHello: GET / (who answered), cheap: shows the balancing.
+	// WorkloadHello is GET / (who answered), cheap: shows the balancing.
 	WorkloadHello Workload = "hello"
-	// WorkloadProduct: GET /product/1 with the lab's cache mode.
+	// WorkloadProduct is GET /product/1 with the lab's cache mode.
 	WorkloadProduct Workload = "product"
-	// WorkloadReport: POST /report, inline or queued by the lab's queue
+	// WorkloadReport is POST /report, inline or queued by the lab's queue
 	// setting.
 	WorkloadReport Workload = "report"
 )

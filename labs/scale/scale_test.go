@@ -429,8 +429,10 @@ func childrenOf(pid int) []int {
 func TestNodeRuntime(t *testing.T) {
 	nodetest.RequireNode(t)
 	nodetest.RequireTool(t, "npm", "npm comes with Node.js: install Node.js 20+ with npm")
-	lab := startLab(t, Config{Runtime: cluster.RuntimeNode, Instances: 2, Workers: 1, CacheDir: t.TempDir(),
-		FailTimeout: time.Second, SlowDelay: 30 * time.Millisecond})
+	lab := startLab(t, Config{
+		Runtime: cluster.RuntimeNode, Instances: 2, Workers: 1, CacheDir: t.TempDir(),
+		FailTimeout: time.Second, SlowDelay: 30 * time.Millisecond,
+	})
 	ev := collect(lab)
 	ctx := context.Background()
 

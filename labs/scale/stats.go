@@ -143,8 +143,10 @@ func (l *Lab) Snapshot() Snapshot {
 		}
 	}
 	for _, sl := range l.slots {
-		info := InstanceInfo{ID: sl.id, Addr: sl.addr, Port: sl.port, NetNS: sl.netns, MarkedDown: sl.down,
-			Requests: sl.requests, Fails: sl.fails, Revives: sl.revives}
+		info := InstanceInfo{
+			ID: sl.id, Addr: sl.addr, Port: sl.port, NetNS: sl.netns, MarkedDown: sl.down,
+			Requests: sl.requests, Fails: sl.fails, Revives: sl.revives,
+		}
 		if sl.proc != nil && sl.proc.alive() {
 			info.Alive = true
 			info.PID = sl.proc.cmd.Process.Pid
@@ -191,8 +193,10 @@ func (l *Lab) onAccess(e nginx.Entry) {
 		}
 		if s.down {
 			s.down = false
-			l.events.emit(Event{Kind: EventRejoined, Instance: s.id,
-				Message: fmt.Sprintf("nginx sent instance %d a request again and it answered: back in rotation (out for %s)", s.id, time.Since(s.downSince).Round(100*time.Millisecond))})
+			l.events.emit(Event{
+				Kind: EventRejoined, Instance: s.id,
+				Message: fmt.Sprintf("nginx sent instance %d a request again and it answered: back in rotation (out for %s)", s.id, time.Since(s.downSince).Round(100*time.Millisecond)),
+			})
 		}
 	}
 	switch e.Headers[app.HeaderCache] {
@@ -212,8 +216,10 @@ func (l *Lab) onError(e nginx.ErrorEntry) {
 	case e.Disabled && s != nil:
 		if !s.down {
 			s.down, s.downSince = true, time.Now()
-			l.events.emit(Event{Kind: EventMarkedDown, Instance: s.id,
-				Message: fmt.Sprintf("nginx marked instance %d down (%d failed tries within fail_timeout): it gets no requests for %s", s.id, l.cfg.MaxFails, l.cfg.FailTimeout)})
+			l.events.emit(Event{
+				Kind: EventMarkedDown, Instance: s.id,
+				Message: fmt.Sprintf("nginx marked instance %d down (%d failed tries within fail_timeout): it gets no requests for %s", s.id, l.cfg.MaxFails, l.cfg.FailTimeout),
+			})
 		}
 	case e.NoLive:
 		if l.rateOK("nolive") {
@@ -329,7 +335,7 @@ func (l *Lab) queueWorker(n int) {
 						cost = time.Duration(ms) * time.Millisecond
 					}
 				}
-				app.Burn(cost)
+				_ = app.Burn(cost) // the CPU time is the point; the count is not needed
 				ctx, cancel := context.WithTimeout(l.life, time.Second)
 				err := l.rdb.XAck(ctx, app.StreamJobs, app.ConsumerGroup, msg.ID).Err()
 				cancel()

@@ -17,9 +17,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/nodedive/nodedive/labs/secure/ratelimit"
 	"github.com/redis/go-redis/v9"
 	"github.com/valyala/fasthttp"
+
+	"github.com/nodedive/nodedive/labs/secure/ratelimit"
 )
 
 // Options are what the app needs besides its Config: things that cannot

@@ -56,12 +56,12 @@ func serve(t *testing.T, cfg secure.Config, log io.Writer) (testServer, *secure.
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.Serve(app.Listener(ln))
+		_ = srv.Serve(app.Listener(ln))
 	}()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.ShutdownWithContext(ctx)
+		_ = srv.ShutdownWithContext(ctx)
 		<-done
 		app.Close()
 	})
@@ -177,7 +177,9 @@ func TestContract(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatalf("POST /login: body is not JSON: %v", err)
+		}
 		return resp.StatusCode, m
 	}
 	if code, m := post(`{"email":"learner@example.com","password":"wrong"}`); code != 401 || m["error"] != "Invalid email or password" {
@@ -193,16 +195,18 @@ func TestContract(t *testing.T) {
 	if code != 200 || m["tokenType"] != "Bearer" || m["expiresIn"] != float64(900) {
 		t.Fatalf("login: %d %v", code, m)
 	}
-	req, _ := http.NewRequest("GET", srv.URL+"/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/me", nil)
 	req.Header.Set("Authorization", "Bearer "+m["token"].(string))
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var me map[string]string
-	json.NewDecoder(resp.Body).Decode(&me)
+	if err := json.NewDecoder(resp.Body).Decode(&me); err != nil {
+		t.Fatalf("/me body is not JSON: %v", err)
+	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || me["email"] != secure.DemoEmail || me["name"] != secure.DemoName {
+	if resp.StatusCode != http.StatusOK || me["email"] != secure.DemoEmail || me["name"] != secure.DemoName {
 		t.Errorf("/me: %d %v", resp.StatusCode, me)
 	}
 	resp, err = c.Get(srv.URL + "/boom")
@@ -211,7 +215,7 @@ func TestContract(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 500 || string(body) != `{"error":"Internal server error"}` {
+	if resp.StatusCode != http.StatusInternalServerError || string(body) != `{"error":"Internal server error"}` {
 		t.Errorf("/boom: %d %s", resp.StatusCode, body)
 	}
 }
@@ -236,7 +240,7 @@ func TestRateLimitHeadersAndRetryAfter(t *testing.T) {
 			t.Errorf("request %d: RateLimit-Policy %q", i+1, got)
 		}
 	}
-	if last.StatusCode != 429 || last.Header.Get("Retry-After") != "60" {
+	if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") != "60" {
 		t.Errorf("third request: %d Retry-After %q", last.StatusCode, last.Header.Get("Retry-After"))
 	}
 }

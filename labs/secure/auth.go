@@ -44,7 +44,7 @@ const (
 func seedUsers() (*users, error) {
 	for _, h := range []string{DemoPasswordHash, decoyHash} {
 		if cost, err := bcrypt.Cost([]byte(h)); err != nil || cost < bcryptCost {
-			return nil, fmt.Errorf("stored hash %q: cost %d, %v", h, cost, err)
+			return nil, fmt.Errorf("stored hash %q: cost %d, %w", h, cost, err)
 		}
 	}
 	return &users{
@@ -96,7 +96,7 @@ func (t tokens) verify(token string) (string, error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", errBadToken, err)
+		return "", fmt.Errorf("%w: %w", errBadToken, err)
 	}
 	sub, err := parsed.Claims.GetSubject()
 	if err != nil || sub == "" {

@@ -34,8 +34,8 @@ func BenchmarkGETRoot(b *testing.B) {
 				b.Fatal(err)
 			}
 			srv := app.NewServer()
-			go srv.Serve(ln)
-			defer srv.Shutdown()
+			go func() { _ = srv.Serve(ln) }()
+			defer func() { _ = srv.Shutdown() }()
 			addr := ln.Addr().String()
 			req := []byte("GET / HTTP/1.1\r\nHost: " + addr + "\r\nUser-Agent: bench\r\n\r\n")
 			b.ReportAllocs()

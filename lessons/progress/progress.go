@@ -280,7 +280,7 @@ func (s *Store) readOrRecover() (*Progress, *Recovery, error) {
 	}
 	backup := s.backupName("corrupt")
 	if rerr := os.Rename(s.path, backup); rerr != nil {
-		return nil, nil, fmt.Errorf("progress file %s is unreadable (%v) and could not be moved aside: %w", s.path, err, rerr)
+		return nil, nil, fmt.Errorf("progress file %s is unreadable (%w) and could not be moved aside: %w", s.path, err, rerr)
 	}
 	return New(), &Recovery{Backup: backup, Reason: err}, nil
 }
@@ -343,9 +343,9 @@ func (s *Store) locked(fn func() error) error {
 	defer cancel()
 	ok, err := s.lock.TryLockContext(ctx, 5*time.Millisecond)
 	if err != nil || !ok {
-		return fmt.Errorf("another nodedive holds the lock on %s: %v", s.path, cmpErr(err, ctx.Err()))
+		return fmt.Errorf("another nodedive holds the lock on %s: %w", s.path, cmpErr(err, ctx.Err()))
 	}
-	defer s.lock.Unlock()
+	defer func() { _ = s.lock.Unlock() }()
 	return fn()
 }
 

@@ -127,7 +127,7 @@ func TestConcurrentWritersLoseNoUpdate(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
 			cmd.Env = append(os.Environ(), helperEnv+"=count", "PROGRESS_TEST_DIR="+dir, "PROGRESS_TEST_N="+strconv.Itoa(perWriter))
 			if out, err := cmd.CombinedOutput(); err != nil {
-				errs <- fmt.Errorf("writer process: %v: %s", err, out)
+				errs <- fmt.Errorf("writer process: %w: %s", err, out)
 			}
 		})
 		wg.Go(func() {
@@ -198,7 +198,9 @@ func TestCorruptFileIsBackedUpAndReported(t *testing.T) {
 func TestNewerSchemaIsLeftAlone(t *testing.T) {
 	s := progress.Open(t.TempDir())
 	future := `{"schema": 99, "lessons": {}}`
-	os.WriteFile(s.Path(), []byte(future), 0o644)
+	if err := os.WriteFile(s.Path(), []byte(future), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.Load(); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("Load of a newer schema: %v", err)
 	}
@@ -212,7 +214,9 @@ func TestNewerSchemaIsLeftAlone(t *testing.T) {
 
 func TestResetKeepsABackup(t *testing.T) {
 	s := progress.Open(t.TempDir())
-	s.Update(func(p *progress.Progress) error { p.MarkRead("q12", "x"); return nil })
+	if _, _, err := s.Update(func(p *progress.Progress) error { p.MarkRead("q12", "x"); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	backup, err := s.Reset()
 	if err != nil || backup == "" {
 		t.Fatalf("Reset = %q, %v", backup, err)

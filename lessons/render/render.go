@@ -28,6 +28,7 @@ import (
 // Style selects the glamour style.
 type Style string
 
+// The rendering styles.
 const (
 	// Plain has no escape sequences at all: for pipes, NO_COLOR and --plain.
 	Plain Style = "plain"

@@ -14,6 +14,7 @@ const MaxAnswerBytes = 8 << 10
 // Verdict summarises a score.
 type Verdict string
 
+// The verdicts, by score.
 const (
 	Strong  Verdict = "strong"  // score >= 75
 	Partial Verdict = "partial" // 40..74

@@ -294,7 +294,7 @@ func (t *text) split() {
 				closeClause(i)
 				sentence++
 				cur.sentence = sentence
-			} else if clauseBreaks[t.toks[i].lower] && !(t.toks[i].lower == "so" && i+1 < len(t.toks) && t.toks[i+1].lower == "that") {
+			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") {
 				closeClause(i)
 			}
 		}

@@ -22,6 +22,7 @@ import (
 // Quality is an SM-2 review grade: 0 (blackout) to 5 (perfect recall).
 type Quality int
 
+// SM-2 answer qualities, from forgot to perfect.
 const (
 	Blackout Quality = 0 // nothing right
 	Wrong    Quality = 1 // wrong, but the answer looked familiar

@@ -85,9 +85,14 @@ func TestQualityOf(t *testing.T) {
 		mis   int
 		want  review.Quality
 	}{
-		{100, 0, review.Perfect}, {80, 0, review.Good}, {65, 0, review.Pass},
-		{50, 0, review.Hard}, {20, 0, review.Wrong}, {0, 0, review.Blackout},
-		{95, 1, review.Hard}, {10, 1, review.Blackout},
+		{100, 0, review.Perfect},
+		{80, 0, review.Good},
+		{65, 0, review.Pass},
+		{50, 0, review.Hard},
+		{20, 0, review.Wrong},
+		{0, 0, review.Blackout},
+		{95, 1, review.Hard},
+		{10, 1, review.Blackout},
 	}
 	for _, c := range cases {
 		r := grade.Result{Score: c.score, Verdict: grade.VerdictFor(c.score)}

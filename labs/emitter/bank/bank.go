@@ -89,6 +89,7 @@ func ParseListener(s string) (Listener, error) {
 // Stream is where a line of output went.
 type Stream int
 
+// The two streams the demo prints to, as Node would.
 const (
 	Stdout Stream = iota
 	Stderr

@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"reflect"
@@ -54,13 +55,15 @@ func TestCrashDoesNotKillTheCaller(t *testing.T) {
 	if !reflect.DeepEqual(e.Ran, []string{"errorMonitor:onMonitor"}) {
 		t.Fatalf("ran %v, want only the monitor", e.Ran)
 	}
-	for _, want := range []string{"node:events:", "throw er; // Unhandled 'error' event", "Error: Insufficient funds",
-		"Emitted 'error' event on BankAccount instance at:", "Node.js v"} {
+	for _, want := range []string{
+		"node:events:", "throw er; // Unhandled 'error' event", "Error: Insufficient funds",
+		"Emitted 'error' event on BankAccount instance at:", "Node.js v",
+	} {
 		if !strings.Contains(e.Crash.Stderr, want) {
 			t.Errorf("crash output lacks %q:\n%s", want, e.Crash.Stderr)
 		}
 	}
-	if _, err := a.Deposit(1); err != ErrExited {
+	if _, err := a.Deposit(1); !errors.Is(err, ErrExited) {
 		t.Fatalf("after the crash, Deposit = %v, want ErrExited", err)
 	}
 	a.Restart()

@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -256,7 +257,8 @@ func thrownString(err error, args []any) string {
 	if len(args) > 0 && sameValue(err, args[0]) {
 		s += " (the emitted value itself)"
 	}
-	if ne, ok := err.(*emitter.NodeError); ok && ne.Code == "ERR_UNHANDLED_ERROR" {
+	var ne *emitter.NodeError
+	if errors.As(err, &ne) && ne.Code == "ERR_UNHANDLED_ERROR" {
 		s += " (context: " + format(ne.Context) + ")"
 	}
 	return s
@@ -264,7 +266,8 @@ func thrownString(err error, args []any) string {
 
 // sameValue is JavaScript's === between a thrown value and an argument.
 func sameValue(err error, arg any) bool {
-	if t, ok := err.(*emitter.Thrown); ok {
+	var t *emitter.Thrown
+	if errors.As(err, &t) {
 		// A thrown primitive equals an equal primitive.
 		switch t.Value.(type) {
 		case string, float64, bool, nil:
@@ -273,7 +276,7 @@ func sameValue(err error, arg any) bool {
 		return false
 	}
 	a, ok := arg.(error)
-	return ok && a == err
+	return ok && a == err //nolint:errorlint // JavaScript's === is identity, not errors.Is
 }
 
 // decodeArgs turns a JSON array into argument values.

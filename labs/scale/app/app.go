@@ -161,7 +161,7 @@ func (s *server) send(rw http.ResponseWriter, status int, body map[string]any) {
 	h.Set(HeaderInstance, strconv.Itoa(s.cfg.Instance))
 	h.Set(HeaderWorkerID, strconv.Itoa(s.w.ID()))
 	rw.WriteHeader(status)
-	rw.Write(append(b, '\n'))
+	_, _ = rw.Write(append(b, '\n'))
 }
 
 func (s *server) fail(rw http.ResponseWriter, err error) {
@@ -359,8 +359,10 @@ func (s *server) writeProduct(rw http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	delete(s.local, key)
 	s.mu.Unlock()
-	s.send(rw, http.StatusOK, map[string]any{"id": id, "price": price,
-		"invalidated": []string{"redis", fmt.Sprintf("local cache of pid %d only", s.w.PID())}})
+	s.send(rw, http.StatusOK, map[string]any{
+		"id": id, "price": price,
+		"invalidated": []string{"redis", fmt.Sprintf("local cache of pid %d only", s.w.PID())},
+	})
 }
 
 // Burn keeps a CPU busy for d, the way a synchronous loop blocks Node's

@@ -188,7 +188,7 @@ func Start(ctx context.Context, opts Options) (_ *Lab, err error) {
 			// Nothing half-started stays behind.
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			lab.Stop(sctx)
+			_ = lab.Stop(sctx)
 		}
 	}()
 

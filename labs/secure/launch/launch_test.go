@@ -220,7 +220,7 @@ func throughput(t *testing.T, url string, n int) (ok int, pids map[string]int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		switch resp.StatusCode {
 		case http.StatusOK:
@@ -276,7 +276,6 @@ func TestStoresAcrossWorkers(t *testing.T) {
 // compareHeaders checks that both apps answer with the same status, body
 // and headers, and that those are helmet's.
 func compareHeaders(t *testing.T, goLab, nodeLab *launch.Lab) {
-
 	type call struct {
 		name, method, path, body string
 		header                   map[string]string
@@ -285,8 +284,10 @@ func compareHeaders(t *testing.T, goLab, nodeLab *launch.Lab) {
 		{"GET /", "GET", "/", "", nil},
 		{"foreign origin", "GET", "/", "", map[string]string{"Origin": "https://evil.example"}},
 		{"trusted origin", "GET", "/", "", map[string]string{"Origin": "https://trusted.com"}},
-		{"preflight", "OPTIONS", "/login", "", map[string]string{"Origin": "https://trusted.com",
-			"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-custom"}},
+		{"preflight", "OPTIONS", "/login", "", map[string]string{
+			"Origin":                        "https://trusted.com",
+			"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-custom",
+		}},
 		{"404", "GET", "/nope", "", nil},
 		{"500", "GET", "/boom", "", nil},
 		{"400 malformed", "POST", "/login", `{"email":`, map[string]string{"Content-Type": "application/json"}},

@@ -157,7 +157,7 @@ func (l *Lab) startNode(ctx context.Context, opts Options, cfg secure.Config) er
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			stopNode(sctx, cmd, exited)
+			_ = stopNode(sctx, cmd, exited)
 		case <-exited:
 		}
 	}()
