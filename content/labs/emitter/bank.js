@@ -1,8 +1,17 @@
-// nodedive's version of the BankAccount example from lesson q12: an
-// EventEmitter subclass that reports deposits, withdrawals and failures as
-// events. `nodedive lab emitter --demo bank` replays sessions of this
-// script in Go; the lines after the session marker are what was done to
-// the account, and the Go model writes the same lines for every session.
+// The BankAccount example from the notes behind lesson q12, kept as it was
+// written: an EventEmitter subclass that reports deposits, withdrawals and
+// failures as events. `nodedive lab emitter --demo bank` replays sessions
+// of this script in Go; the lines after the session marker are what was
+// done to the account, and the Go model writes the same lines for every
+// session.
+//
+// It is the cautionary version. A declined withdrawal is emitted as
+// 'error', so an account with no 'error' listener crashes the process on an
+// ordinary "Insufficient funds" (try the demo with --off error); amounts are
+// not validated (a negative withdrawal adds money) and are kept as floats.
+// Lesson q12 ("A bank account designed for events") shows the corrected
+// design beside it: outcomes returned to the caller, a 'withdrawalDeclined'
+// event, validation, and whole cents.
 const EventEmitter = require('events');
 
 class BankAccount extends EventEmitter {

@@ -20,31 +20,45 @@ import (
 // event ... at:", the elided common frames, "Node.js vX") is modelled in
 // crashOutput; only these version-specific pieces come from the profile.
 type Profile struct {
-	Version      string   // "20.20.2"
+	Version      string   // "26.12.1"
 	ThrowLine    int      // node:events line of `throw er; // Unhandled 'error' event`
 	ThrowSource  string   // that source line as node prints it
 	Caret        string   // the caret line under it
 	LoaderFrames []string // "    at Module._compile (node:internal/...)" ...
+	// NoElision is set for a node that prints the emit call's stack in
+	// full. Node 20 replaces the frames that stack shares with the error's
+	// by "[... lines matching original stack trace ...]"; 22, 24 and 26
+	// (checked on 22.23.5, 24.22.3, 26.12.1) print every frame, because
+	// their enhanceStackTrace no longer reads the range that helper returns.
+	NoElision bool
 }
 
-// DefaultProfile is Node v20.20.2, the version the course was checked on.
-// Probe measures the installed node instead.
+// DefaultProfile is Node v26.12.1, the active LTS line when the course was
+// checked on 22, 24 and 26. Probe measures the installed node instead.
 var DefaultProfile = Profile{
-	Version:     "20.20.2",
-	ThrowLine:   502,
-	ThrowSource: "      throw er; // Unhandled 'error' event",
-	Caret:       "      ^",
+	Version:     "26.12.1",
+	ThrowLine:   505,
+	ThrowSource: "    throw er; // Unhandled 'error' event",
+	Caret:       "    ^",
 	LoaderFrames: []string{
-		"    at Module._compile (node:internal/modules/cjs/loader:1521:14)",
-		"    at Module._extensions..js (node:internal/modules/cjs/loader:1623:10)",
-		"    at Module.load (node:internal/modules/cjs/loader:1266:32)",
-		"    at Module._load (node:internal/modules/cjs/loader:1091:12)",
-		"    at Function.executeUserEntryPoint [as runMain] (node:internal/modules/run_main:164:12)",
-		"    at node:internal/main/run_main_module:28:49",
+		"    at Module._compile (node:internal/modules/cjs/loader:1968:14)",
+		"    at Object..js (node:internal/modules/cjs/loader:2108:10)",
+		"    at Module.load (node:internal/modules/cjs/loader:1690:32)",
+		"    at Module._load (node:internal/modules/cjs/loader:1480:12)",
+		"    at wrapModuleLoad (node:internal/modules/cjs/loader:261:19)",
+		"    at Module.executeUserEntryPoint [as runMain] (node:internal/modules/run_main:171:5)",
+		"    at node:internal/main/run_main_module:33:47",
 	},
+	NoElision: true,
 }
 
-// probeScript emits an unhandled 'error' from a script's top level.
+// elisionMarker is the line node puts in place of the frames the emit
+// call's stack shares with the error's (Node 20).
+const elisionMarker = "    [... lines matching original stack trace ...]"
+
+// probeScript emits an unhandled 'error' from a script's top level. Its
+// two stacks share every loader frame, so a node that elides common frames
+// does so in the probe's report.
 const probeScript = "const EventEmitter = require('events');\nnew EventEmitter().emit('error', new Error('probe'));\n"
 
 var throwAt = regexp.MustCompile(`^node:events:(\d+)$`)
@@ -90,6 +104,7 @@ func parseProbe(stderr string, code int) (Profile, error) {
 	if len(p.LoaderFrames) == 0 {
 		return bad("no loader frames")
 	}
+	p.NoElision = !slices.Contains(lines, elisionMarker)
 	return p, nil
 }
 
@@ -98,8 +113,8 @@ const stackTraceLimit = 10
 
 // crashOutput is what node prints for the unhandled 'error' the last
 // session line caused: the throw site in node:events, the Error's stack,
-// then (Node's enhanceStackTrace) the stack of the emit call with the
-// frames it shares with the Error's stack elided.
+// then (Node's enhanceStackTrace) the stack of the emit call, with the
+// frames it shares with the Error's stack elided unless p.NoElision.
 func (a *Account) crashOutput(err error) string {
 	p := a.opts.Profile
 	path := a.opts.ScriptPath
@@ -120,9 +135,9 @@ func (a *Account) crashOutput(err error) string {
 	}, p.LoaderFrames...)
 	errStack = errStack[:min(len(errStack), stackTraceLimit)]
 	ownStack = ownStack[:min(len(ownStack), stackTraceLimit)]
-	if n, off := identicalSequenceRange(ownStack, errStack); n > 0 {
+	if n, off := identicalSequenceRange(ownStack, errStack); n > 0 && !p.NoElision {
 		ownStack = slices.Concat(ownStack[:off+1],
-			[]string{"    [... lines matching original stack trace ...]"},
+			[]string{elisionMarker},
 			ownStack[off+1+n-2:])
 	}
 

@@ -1,0 +1,5 @@
+try {
+  await import('./p.mjs');
+} catch (err) {
+  console.log(`${err.name}: ${err.message}`);
+}

@@ -1,0 +1,1 @@
+export const kind = typeof require === 'undefined' ? 'ESM' : 'CommonJS';
