@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -17,6 +16,7 @@ func newLabModulesCmd() *cobra.Command {
 	var (
 		list   bool
 		name   string
+		node   string
 		asJSON bool
 	)
 	cmd := &cobra.Command{
@@ -24,11 +24,12 @@ func newLabModulesCmd() *cobra.Command {
 		Short: "Module experiments (require vs import) run on the installed node",
 		Long: "Small programs about CommonJS and ES modules (lesson q11): require is synchronous, imports are\n" +
 			"hoisted, import() returns a promise, require.cache, cycles, \"type\": \"module\", __dirname,\n" +
-			"require(esm) and top-level await. Each runs on the installed node in a temporary directory and\n" +
-			"its output is compared with the expected output for that node version. With no flags all of\n" +
-			"them run; --run shows one with its question, code, expected and observed output.",
-		Example: "  nodedive lab modules --list\n  nodedive lab modules --run cjs-cycle\n  nodedive lab modules --json",
-		Args:    cobra.NoArgs,
+			"require(esm) and top-level await. Each runs on node (the one on PATH, or --node PATH) in a\n" +
+			"temporary directory and its output is compared with the expected output for that node version.\n" +
+			"With no flags all of them run; --run shows one with its question, code, expected and observed output.",
+		Example: "  nodedive lab modules --list\n  nodedive lab modules --run cjs-cycle\n" +
+			"  nodedive lab modules --node ~/.nvm/versions/node/v24.0.0/bin/node\n  nodedive lab modules --json",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			all, err := modules.All()
 			if err != nil {
@@ -38,41 +39,36 @@ func newLabModulesCmd() *cobra.Command {
 			if list && !asJSON {
 				return listExperiments(out, all)
 			}
-			exps := all
+			cfg := modules.RunConfig{Node: node}
 			if name != "" {
-				e, err := modules.Find(all, name)
-				if err != nil {
+				if _, err := modules.Find(all, name); err != nil {
 					return err
 				}
-				exps = []*modules.Experiment{e}
+				cfg.Names = []string{name}
 			}
-			if _, err := noderun.Find(""); err != nil {
-				return fmt.Errorf("the modules lab runs its experiments on Node.js: %w", err)
+			if node == "" {
+				if _, err := noderun.Find(""); err != nil {
+					return fmt.Errorf("the modules lab runs its experiments on Node.js: %w", err)
+				}
+			} else if _, err := checkNodeFlag(cmd.Context(), node); err != nil {
+				return err
 			}
-			rep, err := modules.RunAll(cmd.Context(), exps)
+			rep, err := modules.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
-			failed := 0
-			for _, r := range rep.Experiments {
-				if !r.Pass {
-					failed++
-				}
-			}
 			switch {
 			case asJSON:
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := printLabJSON(out, rep); err != nil {
 					return err
 				}
 			case name != "":
-				showExperiment(out, exps[0], rep)
+				showExperiment(out, rep)
 			default:
 				summariseExperiments(out, rep)
 			}
-			if failed > 0 {
-				return fmt.Errorf("%d of %d experiments did not print what was expected on node %s", failed, len(rep.Experiments), rep.Node)
+			if rep.Failed > 0 {
+				return fmt.Errorf("%d of %d experiments did not print what was expected on node %s", rep.Failed, len(rep.Experiments), rep.Node.Version)
 			}
 			return nil
 		},
@@ -80,7 +76,8 @@ func newLabModulesCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&list, "list", false, "list the experiments")
 	f.StringVar(&name, "run", "", "run one experiment and show its question, code and outputs")
-	f.BoolVar(&asJSON, "json", false, `print {"node", "experiments": [{"name", "expected", "observed", "pass"}]}`)
+	addNodeFlag(f, &node)
+	f.BoolVar(&asJSON, "json", false, `print {"node": {"path", "version"}, "experiments": [{"name", "expected", "observed", "pass", ...}], "passed", "failed"}`)
 	return cmd
 }
 
@@ -97,18 +94,18 @@ func listExperiments(w io.Writer, all []*modules.Experiment) error {
 	return nil
 }
 
-func showExperiment(w io.Writer, e *modules.Experiment, rep modules.Report) {
+func showExperiment(w io.Writer, rep *modules.Report) {
 	r := rep.Experiments[0]
-	fmt.Fprintf(w, "%s\n\nQuestion: %s\n", e.Title, strings.TrimSpace(e.Question))
-	fmt.Fprintf(w, "\nCode (node runs %s):\n\n%s\n", e.Entry, indent(e.Code()))
-	fmt.Fprintf(w, "Expected on node %s:\n%s\n", rep.Node, indent(r.Expected))
-	fmt.Fprintf(w, "Observed:\n%s\n", indent(r.Observed))
+	fmt.Fprintf(w, "%s\n\nQuestion: %s\n", r.Title, r.Question)
+	fmt.Fprintf(w, "\nCode (node runs %s):\n\n%s\n", r.Entry, indent(r.Code))
+	fmt.Fprintf(w, "Expected on node %s:\n%s\n", rep.Node.Version, indent(r.Expected))
+	fmt.Fprintf(w, "Observed (%s):\n%s\n", rep.Node.Path, indent(r.Observed))
 	if r.Pass {
 		fmt.Fprintln(w, "Result: as expected.")
 	} else {
 		fmt.Fprintf(w, "Result: NOT as expected.\n%s\n", indent(r.Diff))
 	}
-	fmt.Fprintf(w, "\nWhy (lesson %s):\n%s", e.Lesson, indent(e.Explanation))
+	fmt.Fprintf(w, "\nWhy (lesson %s):\n%s", r.Lesson, indent(r.Explanation))
 }
 
 func indent(s string) string {
@@ -125,15 +122,12 @@ func indent(s string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-func summariseExperiments(w io.Writer, rep modules.Report) {
+func summariseExperiments(w io.Writer, rep *modules.Report) {
+	fmt.Fprintf(w, "On %s:\n\n", rep.Node)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "EXPERIMENT\tRESULT ON NODE %s\tTITLE\n", rep.Node)
+	fmt.Fprintf(tw, "EXPERIMENT\tRESULT ON NODE %s\tTITLE\n", rep.Node.Version)
 	for _, r := range rep.Experiments {
-		verdict := "as expected"
-		if !r.Pass {
-			verdict = "DIFFERENT"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, verdict, r.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, modules.Verdict(r), r.Title)
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\nSee one in full with: nodedive lab modules --run NAME")

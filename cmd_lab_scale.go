@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/nginx"
 	"github.com/nodedive/nodedive/labs/scale"
@@ -24,6 +22,7 @@ type scaleLabOptions struct {
 	instances   int
 	workers     int
 	runtime     string
+	node        string
 	lb          string
 	cache       string
 	queue       bool
@@ -59,17 +58,18 @@ func newLabScaleCmd() *cobra.Command {
 			"  nodedive lab scale --runtime node --json",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, run, err := o.plan()
+			rc, err := o.plan(cmd.Context())
 			if err != nil {
 				return err
 			}
-			return runScaleLab(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cfg, run, o.asJSON)
+			return runScaleLab(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), rc, o.asJSON)
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&o.instances, "instances", 3, fmt.Sprintf("instances behind nginx (1-%d)", scale.MaxInstances))
 	f.IntVar(&o.workers, "workers", 2, fmt.Sprintf("cluster workers per instance (1-%d)", scale.MaxWorkers))
 	f.StringVar(&o.runtime, "runtime", "go", "go (nodedive clusters) or node (the Node app under node:cluster)")
+	addNodeFlag(f, &o.node)
 	f.StringVar(&o.lb, "lb", "round-robin", "nginx balancing: round-robin, least-conn or ip-hash")
 	f.StringVar(&o.cache, "cache", "none", "cache for the slow endpoint: none, local (per process) or redis")
 	f.BoolVar(&o.queue, "queue", false, "compare heavy work in the request with a Redis-stream job queue")
@@ -82,64 +82,62 @@ func newLabScaleCmd() *cobra.Command {
 	return cmd
 }
 
-// plan checks every option before anything starts.
-func (o scaleLabOptions) plan() (scale.Config, scale.RunOptions, error) {
-	var cfg scale.Config
-	var run scale.RunOptions
+// plan checks every option before anything starts and turns them into the
+// lab's run configuration.
+func (o scaleLabOptions) plan(ctx context.Context) (scale.RunConfig, error) {
+	var run scale.RunConfig
 	rt, err := cluster.ParseRuntime(o.runtime)
 	if err != nil {
-		return cfg, run, fmt.Errorf("--runtime: %w", err)
+		return run, fmt.Errorf("--runtime: %w", err)
 	}
 	lb, err := nginx.ParseBalancing(o.lb)
 	if err != nil {
-		return cfg, run, fmt.Errorf("--lb: %w", err)
+		return run, fmt.Errorf("--lb: %w", err)
 	}
 	cache, err := scale.ParseCacheMode(o.cache)
 	if err != nil {
-		return cfg, run, fmt.Errorf("--cache: %w", err)
+		return run, fmt.Errorf("--cache: %w", err)
 	}
 	if o.instances < 1 || o.instances > scale.MaxInstances {
-		return cfg, run, fmt.Errorf("--instances must be between 1 and %d, got %d", scale.MaxInstances, o.instances)
+		return run, fmt.Errorf("--instances must be between 1 and %d, got %d", scale.MaxInstances, o.instances)
 	}
 	if o.workers < 1 || o.workers > scale.MaxWorkers {
-		return cfg, run, fmt.Errorf("--workers must be between 1 and %d, got %d", scale.MaxWorkers, o.workers)
+		return run, fmt.Errorf("--workers must be between 1 and %d, got %d", scale.MaxWorkers, o.workers)
 	}
 	if o.connections < 1 || o.connections > 256 {
-		return cfg, run, fmt.Errorf("--connections must be between 1 and 256, got %d", o.connections)
+		return run, fmt.Errorf("--connections must be between 1 and 256, got %d", o.connections)
 	}
 	if run.Duration, err = scaleDuration("--duration", o.duration); err != nil {
-		return cfg, run, err
+		return run, err
 	}
 	if run.Duration < time.Second || run.Duration > 2*time.Minute {
-		return cfg, run, fmt.Errorf("--duration must be between 1s and 2m, got %v", run.Duration)
+		return run, fmt.Errorf("--duration must be between 1s and 2m, got %v", run.Duration)
 	}
 	if o.killAfter != "" {
 		if run.KillAfter, err = scaleDuration("--kill-instance", o.killAfter); err != nil {
-			return cfg, run, err
+			return run, err
 		}
 		if run.KillAfter <= 0 || run.KillAfter >= run.Duration {
-			return cfg, run, fmt.Errorf("--kill-instance %v must fall inside the load's --duration %v", run.KillAfter, run.Duration)
+			return run, fmt.Errorf("--kill-instance %v must fall inside the load's --duration %v", run.KillAfter, run.Duration)
 		}
 	}
 	run.Connections = o.connections
-	if rt == cluster.RuntimeNode {
-		if _, err := noderun.Find(""); err != nil {
-			return cfg, run, fmt.Errorf("--runtime node: %w (or use --runtime go, which needs nothing else)", err)
-		}
-	}
-	if _, err := nginx.Find(); err != nil {
-		return cfg, run, fmt.Errorf("%w (Debian/Ubuntu: apt install nginx redis-server)", err)
-	}
-	cfg = scale.Config{
+	run.Lab = scale.Config{
 		Instances: o.instances, Workers: o.workers, Runtime: rt, Balancing: lb, Cache: cache, Queue: o.queue,
 		Port: o.port, NetNS: o.netns, RedisURL: os.Getenv("REDIS_URL"), CacheDir: dirs().Cache,
 	}
-	if cfg.RedisURL == "" {
+	if err := planNode(ctx, rt == cluster.RuntimeNode, o.node, &run.Lab.Node); err != nil {
+		return run, err
+	}
+	if _, err := nginx.Find(); err != nil {
+		return run, fmt.Errorf("%w (Debian/Ubuntu: apt install nginx redis-server)", err)
+	}
+	if run.Lab.RedisURL == "" {
 		if _, err := findRedisServer(); err != nil {
-			return cfg, run, err
+			return run, err
 		}
 	}
-	return cfg, run, cfg.Validate()
+	return run, run.Lab.Validate()
 }
 
 func findRedisServer() (string, error) {
@@ -159,10 +157,9 @@ func scaleDuration(flag, s string) (time.Duration, error) {
 	return d, nil
 }
 
-func runScaleLab(ctx context.Context, stdout, stderr io.Writer, cfg scale.Config, run scale.RunOptions, asJSON bool) error {
+func runScaleLab(ctx context.Context, stdout, stderr io.Writer, run scale.RunConfig, asJSON bool) error {
 	run.Progress = func(msg string) { fmt.Fprintln(stderr, "· "+msg) }
-	cfg.Progress = run.Progress
-	rep, err := scale.Run(ctx, cfg, run)
+	rep, err := scale.Run(ctx, run)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted: the lab stopped nginx, Redis and every instance it had started (%w)", err)
@@ -170,21 +167,18 @@ func runScaleLab(ctx context.Context, stdout, stderr io.Writer, cfg scale.Config
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return printLabJSON(stdout, rep)
 	}
-	printScaleReport(stdout, cfg, rep)
+	printScaleReport(stdout, rep)
 	return nil
 }
 
-func printScaleReport(w io.Writer, cfg scale.Config, r *scale.Report) {
+func printScaleReport(w io.Writer, r *scale.Report) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
-	workers := cfg.Workers
-	if workers == 0 {
-		workers = 2
+	p("Scaling lab (lesson q13): %d instances × %d %s workers behind nginx (%s) at %s", len(r.Instances), r.WorkersPerInstance, r.Runtime, r.Balancing, r.URL)
+	if r.Node != nil {
+		p("The instances' clusters ran on %s.", r.Node)
 	}
-	p("Scaling lab (lesson q13): %d instances × %d %s workers behind nginx (%s) at %s", len(r.Instances), workers, r.Runtime, r.Balancing, r.URL)
 	for _, warn := range r.Warnings {
 		p("! %s", warn)
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +17,7 @@ import (
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/probe"
 	"github.com/nodedive/nodedive/labs/secure"
+	"github.com/nodedive/nodedive/labs/secure/attack"
 	"github.com/nodedive/nodedive/labs/secure/launch"
 )
 
@@ -27,6 +26,7 @@ const probeSelf = "self"
 
 type secureFlags struct {
 	runtime, policy, store string
+	node                   string
 	workers, port          int
 	tls, serve, asJSON     bool
 	probeURL               string
@@ -45,7 +45,8 @@ func newLabSecureCmd() *cobra.Command {
 		Use:   "secure [URL]",
 		Short: "The hardened app of lesson q15 in a cluster, attacked by probes (Go or real Express)",
 		Long: "Starts the security lesson's hardened app as a real cluster on 127.0.0.1 (Go workers, or the\n" +
-			"Express app with helmet, express-rate-limit and cors under Node's cluster module with --runtime node)\n" +
+			"Express app with helmet, express-rate-limit and cors under Node's cluster module with --runtime node,\n" +
+			"on your node or --node PATH)\n" +
 			"and attacks it: missing headers, X-Powered-By, CORS from a foreign origin, missing fields, malformed\n" +
 			"and oversized JSON, a stack trace leak, forged and expired tokens, a slowloris client, a password\n" +
 			"brute force, and the rate limit across workers. Each probe says what it expected, what it saw and\n" +
@@ -75,6 +76,7 @@ func newLabSecureCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.runtime, "runtime", launch.RuntimeGo, "go (the Go app) or node (the Express app, installed with npm ci on first use)")
+	addNodeFlag(fl, &f.node)
 	fl.IntVar(&f.workers, "workers", 2, "worker processes")
 	fl.StringVar(&f.policy, "sched", "rr", "scheduling policy: rr (the primary hands out connections) or none (workers accept)")
 	// The hardened app defaults to an exact store; memory (express-rate-limit's
@@ -132,23 +134,47 @@ func parseWeak(names []string) (secure.Weaknesses, error) {
 func runLabSecure(cmd *cobra.Command, f secureFlags) error {
 	ctx := cmd.Context()
 	out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	probes, err := probe.Lookup(f.only...)
-	if err != nil {
-		return err
-	}
 	if f.serve && f.probeURL != "" {
 		return errors.New("--serve runs the app for your own requests and --probe attacks it: pick one")
 	}
+	cfg := attack.RunConfig{Only: f.only}
 	if f.probeURL != "" && f.probeURL != probeSelf {
-		return probeRemote(ctx, out, errOut, f, probes)
+		if f.node != "" {
+			return fmt.Errorf("--node %s goes with the lab's --runtime node: --probe URL attacks a server that is already running", f.node)
+		}
+		cfg.URL, cfg.Insecure, cfg.Email, cfg.Password = f.probeURL, f.insecure, f.email, f.password
+		cfg.SlowAllowance, cfg.AllowNonLocal = f.slowAllowance, f.yesNonLocal
+		return runSecureAttack(ctx, out, errOut, cfg, f.asJSON)
 	}
 	if f.insecure || f.email != "" || f.password != "" || cmd.Flags().Changed("slow-allowance") {
 		return errors.New("--insecure, --email, --password and --slow-allowance go with --probe URL")
 	}
-
-	weak, err := parseWeak(f.weak)
+	if _, err := probe.Lookup(f.only...); err != nil {
+		return err
+	}
+	opts, err := f.launchOptions(ctx)
 	if err != nil {
 		return err
+	}
+	if f.serve {
+		if f.asJSON {
+			return errors.New("--json is the report of a probe run; --serve only prints the app's URL and waits")
+		}
+		// Serve logs the workers' stderr (the /boom stacks) for the
+		// learner to see; a probe run keeps them out of its report.
+		opts.Log = &lockedWriter{w: errOut}
+		return serveSecureLab(ctx, out, errOut, opts)
+	}
+	cfg.Lab = opts
+	return runSecureAttack(ctx, out, errOut, cfg, f.asJSON)
+}
+
+// launchOptions checks the flags of the lab's app and turns them into its
+// options.
+func (f secureFlags) launchOptions(ctx context.Context) (launch.Options, error) {
+	weak, err := parseWeak(f.weak)
+	if err != nil {
+		return launch.Options{}, err
 	}
 	opts := launch.Options{
 		Runtime:       f.runtime,
@@ -166,21 +192,22 @@ func runLabSecure(cmd *cobra.Command, f secureFlags) error {
 		CacheDir:      dirs().Cache,
 	}
 	if f.limit < 1 {
-		return fmt.Errorf("--limit %d: the limit must be at least 1", f.limit)
+		return opts, fmt.Errorf("--limit %d: the limit must be at least 1", f.limit)
 	}
 	if f.workers < 1 {
 		// launch.Options reads 0 as "the default"; on the command line
 		// it is a mistake.
-		return fmt.Errorf("--workers must be between 1 and %d, got %d", cluster.MaxWorkers, f.workers)
+		return opts, fmt.Errorf("--workers must be between 1 and %d, got %d", cluster.MaxWorkers, f.workers)
 	}
 	if err := opts.Validate(); err != nil {
-		return err
+		return opts, err
 	}
-	// Serve logs the workers' stderr (the /boom stacks) for the learner to
-	// see; a probe run keeps them out of its report.
-	if f.serve {
-		opts.Log = &lockedWriter{w: errOut}
-	}
+	err = planNode(ctx, f.runtime == launch.RuntimeNode, f.node, &opts.Node)
+	return opts, err
+}
+
+// serveSecureLab runs the app until interrupted.
+func serveSecureLab(ctx context.Context, out, errOut io.Writer, opts launch.Options) error {
 	spin := newSpinner(errOut)
 	opts.Progress = spin.say
 	lab, err := launch.Start(ctx, opts)
@@ -196,136 +223,71 @@ func runLabSecure(cmd *cobra.Command, f secureFlags) error {
 	for _, w := range lab.Warnings {
 		fmt.Fprintln(errOut, "warning: "+w)
 	}
-	if f.serve {
-		fmt.Fprintf(out, "%s\nserving %s\n", lab.Describe(), lab.URL)
-		fmt.Fprintf(out, "primary pid %d, worker pids %v\n", lab.Primary, lab.Workers)
-		fmt.Fprintf(out, "demo account: %s / %s (POST /login with JSON)\n", secure.DemoEmail, secure.DemoPassword)
-		if lab.RedisURL != "" {
-			fmt.Fprintf(out, "rate-limit counters in %s\n", lab.RedisURL)
-		}
-		if f.tls {
-			fmt.Fprintln(out, "TLS: the certificate is self-signed, made for this run (curl -k to accept it)")
-		}
-		fmt.Fprintln(out, "press Ctrl-C to stop")
-		<-ctx.Done()
-		fmt.Fprintln(errOut, "stopping")
-		return nil
+	fmt.Fprintf(out, "%s\nserving %s\n", lab.Describe(), lab.URL)
+	fmt.Fprintf(out, "primary pid %d, worker pids %v\n", lab.Primary, lab.Workers)
+	fmt.Fprintf(out, "demo account: %s / %s (POST /login with JSON)\n", secure.DemoEmail, secure.DemoPassword)
+	if lab.RedisURL != "" {
+		fmt.Fprintf(out, "rate-limit counters in %s\n", lab.RedisURL)
 	}
-	return reportProbes(ctx, out, f, lab.URL, lab.Describe(), lab.Target(), probes)
+	if len(lab.CertPEM) > 0 {
+		fmt.Fprintln(out, "TLS: the certificate is self-signed, made for this run (curl -k to accept it)")
+	}
+	fmt.Fprintln(out, "press Ctrl-C to stop")
+	<-ctx.Done()
+	fmt.Fprintln(errOut, "stopping")
+	return nil
 }
 
-// probeRemote attacks a server the learner names.
-func probeRemote(ctx context.Context, out, errOut io.Writer, f secureFlags, probes []probe.Probe) error {
-	u, err := probe.ParseURL(f.probeURL)
+// runSecureAttack runs the probes with progress on stderr and prints the
+// report; failed probes make the exit status 1.
+func runSecureAttack(ctx context.Context, out, errOut io.Writer, cfg attack.RunConfig, asJSON bool) error {
+	spin := newSpinner(errOut)
+	cfg.Progress = spin.say
+	rep, err := attack.Run(ctx, cfg)
+	spin.stop()
+	if rep == nil {
+		return err
+	}
+	if asJSON {
+		if jerr := printLabJSON(out, rep); jerr != nil {
+			return jerr
+		}
+	} else {
+		printSecureReport(out, rep)
+	}
 	if err != nil {
 		return err
 	}
-	if probe.HasBurst(probes) && !probe.IsLoopback(u) && !f.yesNonLocal {
-		var burst []string
-		for _, p := range probes {
-			if p.Burst {
-				burst = append(burst, p.Name)
-			}
-		}
-		return fmt.Errorf("%s is not on this machine, and the %s probes send bursts of requests (a brute force "+
-			"is an attack): add --yes-non-local if the server is yours, or leave them out with --only",
-			u.Host, strings.Join(burst, " and "))
-	}
-	t := probe.Target{
-		URL:           strings.TrimRight(f.probeURL, "/"),
-		Email:         f.email,
-		Password:      f.password,
-		SlowAllowance: f.slowAllowance,
-	}
-	if f.insecure {
-		t.TLS = &tls.Config{InsecureSkipVerify: true}
-	}
-	if err := probe.Check(ctx, t); err != nil {
-		return err
-	}
-	return reportProbes(ctx, out, f, t.URL, "", t, probes)
-}
-
-type probeReport struct {
-	Target   string        `json:"target"`
-	App      string        `json:"app,omitempty"`
-	Probes   []probeResult `json:"probes"`
-	Passed   int           `json:"passed"`
-	Failed   int           `json:"failed"`
-	Skipped  int           `json:"skipped"`
-	Duration string        `json:"duration"`
-}
-
-type probeResult struct {
-	Name     string `json:"name"`
-	Lesson   string `json:"lesson"`
-	Pass     bool   `json:"pass"`
-	Skipped  bool   `json:"skipped,omitempty"`
-	Attack   string `json:"attack"`
-	Expected string `json:"expected"`
-	Observed string `json:"observed"`
-	Status   int    `json:"status,omitempty"`
-}
-
-func reportProbes(ctx context.Context, out io.Writer, f secureFlags, url, app string, t probe.Target, probes []probe.Probe) error {
-	start := time.Now()
-	if !f.asJSON {
-		if app != "" {
-			fmt.Fprintln(out, app)
-		}
-		fmt.Fprintf(out, "probing %s\n\n", url)
-	}
-	results := probe.Run(ctx, t, probes, func(r probe.Result) {
-		if !f.asJSON {
-			printResult(out, r)
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("interrupted after %d of %d probes", len(results), len(probes))
-	}
-	pass, fail, skip := probe.Tally(results)
-	if f.asJSON {
-		rep := probeReport{
-			Target: url, App: app, Passed: pass, Failed: fail, Skipped: skip,
-			Duration: time.Since(start).Round(time.Millisecond).String(),
-		}
-		for _, r := range results {
-			rep.Probes = append(rep.Probes, probeResult{r.Name, r.Lesson, r.Pass, r.Skipped, r.Attack, r.Expected, r.Observed, r.Status})
-		}
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(out, "\n%d passed, %d failed", pass, fail)
-		if skip > 0 {
-			fmt.Fprintf(out, ", %d skipped", skip)
-		}
-		fmt.Fprintf(out, " (%s)\n", time.Since(start).Round(100*time.Millisecond))
-		for _, r := range results {
-			if r.Name == "rate-limit-workers" && !r.Pass && !r.Skipped && app != "" && f.store == secure.StoreMemory {
-				fmt.Fprintln(out, "hint: the memory store counts in each worker; try --store primary or --store redis")
-			}
-		}
-	}
-	if fail > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d probes failed", fail, len(results))}
+	if ferr := rep.Err(); ferr != nil {
+		return &exitError{code: 1, err: ferr}
 	}
 	return nil
 }
 
-func printResult(out io.Writer, r probe.Result) {
-	mark := "PASS"
-	switch {
-	case r.Skipped:
-		mark = "SKIP"
-	case !r.Pass:
-		mark = "FAIL"
+func printSecureReport(out io.Writer, rep *attack.Report) {
+	for _, w := range rep.Warnings {
+		fmt.Fprintln(out, "warning: "+w)
 	}
-	fmt.Fprintf(out, "%s  %-18s [%s] %s\n", mark, r.Name, r.Lesson, r.Observed)
-	if !r.Pass && !r.Skipped {
-		fmt.Fprintf(out, "      %-18s expected: %s\n", "", r.Expected)
+	if rep.App != "" {
+		fmt.Fprintln(out, rep.App)
+	}
+	if rep.Node != nil {
+		fmt.Fprintf(out, "Express on %s\n", rep.Node)
+	}
+	fmt.Fprintf(out, "probing %s\n\n", rep.Target)
+	for _, r := range rep.Probes {
+		fmt.Fprintf(out, "%s  %-18s [%s] %s\n", attack.Verdict(r), r.Name, r.Lesson, r.Observed)
+		if !r.Pass && !r.Skipped {
+			fmt.Fprintf(out, "      %-18s expected: %s\n", "", r.Expected)
+		}
+	}
+	fmt.Fprintf(out, "\n%d passed, %d failed", rep.Passed, rep.Failed)
+	if rep.Skipped > 0 {
+		fmt.Fprintf(out, ", %d skipped", rep.Skipped)
+	}
+	fmt.Fprintf(out, " (%s)\n", rep.Duration)
+	for _, h := range rep.Hints {
+		fmt.Fprintln(out, "hint: "+h)
 	}
 }
 

@@ -85,6 +85,8 @@ func TestLabSecureBadInput(t *testing.T) {
 		{[]string{"http://127.0.0.1:1"}, "use --probe"},
 		{[]string{"--serve", "--probe"}, "pick one"},
 		{[]string{"--insecure"}, "go with --probe URL"},
+		{[]string{"--serve", "--json"}, "--json is the report of a probe run"},
+		{[]string{"--probe", "http://127.0.0.1:1", "--node", "/usr/bin/node"}, "--probe URL attacks a server that is already running"},
 	} {
 		_, _, err := execNodedive(t, append([]string{"lab", "secure"}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -22,16 +22,17 @@ func newRunCmd() *cobra.Command {
 		list    bool
 		force   bool
 		timeout time.Duration
+		node    string
 	)
 	cmd := &cobra.Command{
 		Use:     "run ID --block N",
 		Short:   "Run a lesson's code block on node and print its output",
 		GroupID: groupLearn,
-		Long: "Runs code block N of a lesson on the installed node, in a temporary directory, with a time\n" +
-			"limit and an output cap; the child is killed when nodedive exits. N counts the lesson's code\n" +
-			"blocks from 1, as `nodedive run ID --list` shows them. Blocks not marked runnable (they need\n" +
-			"npm packages, or run until stopped) are refused unless --force. nodedive exits with the\n" +
-			"program's exit status.",
+		Long: "Runs code block N of a lesson on node (the one on PATH, or --node PATH), in a temporary\n" +
+			"directory, with a time limit and an output cap; the child is killed when nodedive exits. N counts\n" +
+			"the lesson's code blocks from 1, as `nodedive run ID --list` shows them. Blocks not marked\n" +
+			"runnable (they need npm packages, or run until stopped) are refused unless --force. nodedive\n" +
+			"exits with the program's exit status.",
 		Example:           "  nodedive run q11 --list\n  nodedive run q11 --block 2\n  nodedive run events --block 1 --timeout 3s",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeLessonIDs,
@@ -58,10 +59,15 @@ func newRunCmd() *cobra.Command {
 				return fmt.Errorf("block %d of %s is not marked runnable: %s; run it anyway with --force",
 					block, l.ID, b.WhyNotRunnable())
 			}
-			if _, err := noderun.Find(""); err != nil {
+			var info noderun.Info
+			if node != "" {
+				if info, err = checkNodeFlag(cmd.Context(), node); err != nil {
+					return err
+				}
+			} else if _, err := noderun.Find(""); err != nil {
 				return fmt.Errorf("running lesson code needs Node.js: %w", err)
 			}
-			res, err := noderun.Run(cmd.Context(), b.Program(), noderun.Options{Timeout: timeout, MaxOutput: runOutputCap})
+			res, err := noderun.Run(cmd.Context(), b.Program(), noderun.Options{Node: node, Timeout: timeout, MaxOutput: runOutputCap})
 			if err != nil {
 				return err
 			}
@@ -71,7 +77,11 @@ func newRunCmd() *cobra.Command {
 			if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
 				fmt.Fprintln(out)
 			}
-			fmt.Fprintln(out, runStatus(res, timeout))
+			status := runStatus(res, timeout)
+			if info.Path != "" {
+				status += " on " + info.String()
+			}
+			fmt.Fprintln(out, status)
 			switch {
 			case res.TimedOut:
 				return &exitError{code: 124, err: fmt.Errorf("block %d of %s was stopped after the %s time limit", block, l.ID, timeout)}
@@ -88,6 +98,7 @@ func newRunCmd() *cobra.Command {
 	f.BoolVar(&list, "list", false, "list the lesson's code blocks with their numbers")
 	f.BoolVar(&force, "force", false, "run a block that is not marked runnable")
 	f.DurationVar(&timeout, "timeout", 10*time.Second, "stop the program after this long")
+	addNodeFlag(f, &node)
 	return cmd
 }
 

@@ -149,7 +149,9 @@ func TestLabCommandsOnNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
-		Node        string `json:"node"`
+		Node struct {
+			Path, Version string
+		} `json:"node"`
 		Experiments []struct {
 			Name, Expected, Observed string
 			Pass                     bool
@@ -158,7 +160,7 @@ func TestLabCommandsOnNode(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
 	}
-	if rep.Node == "" || len(rep.Experiments) != 1 || !rep.Experiments[0].Pass || rep.Experiments[0].Observed == "" {
+	if rep.Node.Version == "" || rep.Node.Path == "" || len(rep.Experiments) != 1 || !rep.Experiments[0].Pass || rep.Experiments[0].Observed == "" {
 		t.Fatalf("report %+v", rep)
 	}
 

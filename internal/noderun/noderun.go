@@ -29,7 +29,8 @@ var ErrNoNode = errors.New("node was not found")
 
 // Find returns the node executable to run: node when it is set (a path, or a
 // name looked up on PATH), otherwise "node" on PATH. A missing one gives an
-// error wrapping ErrNoNode that says how to install it.
+// error wrapping ErrNoNode that says how to install it. The path is
+// absolute, so a child started in another directory runs the same file.
 func Find(node string) (string, error) {
 	name := node
 	if name == "" {
@@ -41,6 +42,9 @@ func Find(node string) (string, error) {
 			return "", fmt.Errorf("%w at %s: %w", ErrNoNode, node, err)
 		}
 		return "", fmt.Errorf("%w on PATH: %s", ErrNoNode, InstallHint)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
 	}
 	return path, nil
 }

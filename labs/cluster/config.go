@@ -123,6 +123,9 @@ type Config struct {
 
 	// Executable is the binary a Go worker runs; default os.Executable().
 	Executable string
+	// Node is the node executable the Node runtime runs (a path, or a
+	// name on PATH); empty is node on PATH.
+	Node string
 	// NodeApp is the path of a JavaScript module that exports the
 	// worker's app: module.exports = (config, cluster) => handler (an
 	// http request listener such as an Express app, or an http.Server).

@@ -67,7 +67,7 @@ func newNodeBackend(c *Cluster) *nodeBackend {
 const ServerScript = "cluster/server.js"
 
 func (b *nodeBackend) start(ctx context.Context) error {
-	node, err := noderun.Find("")
+	node, err := noderun.Find(b.cfg.Node)
 	if err != nil {
 		return err
 	}

@@ -105,12 +105,19 @@ func (e *Experiment) Expected(nodeVersion string) (Expectation, error) {
 	return Expectation{}, fmt.Errorf("experiment %s has no expectation for node %s", e.Name, nodeVersion)
 }
 
-// Run runs the experiment on the installed node in a temporary directory.
+// Run runs the experiment on the node on PATH in a temporary directory.
 // nodeVersion is reported back in Observed (pass "" to have Run ask node).
 // Without node the error wraps noderun.ErrNoNode.
 func (e *Experiment) Run(ctx context.Context, nodeVersion string) (Observed, error) {
+	return e.RunOn(ctx, noderun.Info{Version: nodeVersion})
+}
+
+// RunOn runs the experiment on node.Path (empty: node on PATH), whose
+// version is node.Version (empty: ask it).
+func (e *Experiment) RunOn(ctx context.Context, node noderun.Info) (Observed, error) {
+	nodeVersion := node.Version
 	if nodeVersion == "" {
-		v, err := noderun.Version(ctx, "")
+		v, err := noderun.Version(ctx, node.Path)
 		if err != nil {
 			return Observed{}, err
 		}
@@ -122,7 +129,7 @@ func (e *Experiment) Run(ctx context.Context, nodeVersion string) (Observed, err
 		// in a parent of the temporary directory cannot change them.
 		files = append(slices.Clip(files), noderun.File{Name: "package.json", Text: `{"type": "commonjs"}` + "\n"})
 	}
-	res, err := noderun.Run(ctx, noderun.Program{Files: files, Entry: e.Entry}, noderun.Options{Timeout: Timeout})
+	res, err := noderun.Run(ctx, noderun.Program{Files: files, Entry: e.Entry}, noderun.Options{Node: node.Path, Timeout: Timeout})
 	if err != nil {
 		return Observed{}, err
 	}
@@ -173,70 +180,136 @@ func lineDiff(want, got string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// Result is one experiment's outcome, as `nodedive lab modules --json`
-// prints it.
+// Result is one experiment's outcome, with what a learner needs to read
+// it: the question, the code, the expected and observed output, and why.
 type Result struct {
 	Name     string `json:"name"`
 	Title    string `json:"title"`
+	Question string `json:"question"`
+	// Entry is the file node ran; Code all the files, each after a
+	// "// file: NAME" line.
+	Entry    string `json:"entry"`
+	Code     string `json:"code"`
 	Expected string `json:"expected"`
 	Observed string `json:"observed"`
 	Pass     bool   `json:"pass"`
 	// Diff explains a failure.
 	Diff string `json:"diff,omitempty"`
 	// Stderr is node's stderr (warnings; not compared).
-	Stderr string `json:"stderr,omitempty"`
+	Stderr      string `json:"stderr,omitempty"`
+	Lesson      string `json:"lesson"`
+	Explanation string `json:"explanation"`
 }
 
-// Report is the outcome of a run of several experiments.
-type Report struct {
-	Node        string   `json:"node"`
-	Experiments []Result `json:"experiments"`
-}
-
-// Check runs one experiment and compares it with its expectation.
+// Check runs one experiment on the node on PATH, whose version is
+// nodeVersion, and compares it with its expectation.
 func Check(ctx context.Context, e *Experiment, nodeVersion string) (Result, error) {
-	want, err := e.Expected(nodeVersion)
+	return CheckOn(ctx, e, noderun.Info{Version: nodeVersion})
+}
+
+// CheckOn runs one experiment on node and compares it with the expectation
+// for node's version.
+func CheckOn(ctx context.Context, e *Experiment, node noderun.Info) (Result, error) {
+	want, err := e.Expected(node.Version)
 	if err != nil {
 		return Result{}, err
 	}
-	got, err := e.Run(ctx, nodeVersion)
+	got, err := e.RunOn(ctx, node)
 	if err != nil {
 		return Result{}, err
 	}
 	pass, diff := Compare(want, got)
 	return Result{
-		Name: e.Name, Title: e.Title,
-		Expected: want.Stdout, Observed: got.Stdout,
-		Pass: pass, Diff: diff, Stderr: got.Stderr,
+		Name: e.Name, Title: e.Title, Question: strings.TrimSpace(e.Question), Entry: e.Entry, Code: e.Code(),
+		Expected: want.Stdout, Observed: got.Stdout, Pass: pass, Diff: diff, Stderr: got.Stderr,
+		Lesson: e.Lesson, Explanation: e.Explanation,
 	}, nil
 }
 
-// parallelRuns is how many node processes RunAll starts at a time.
+// Verdict is "as expected" or "DIFFERENT".
+func Verdict(r Result) string {
+	if r.Pass {
+		return "as expected"
+	}
+	return "DIFFERENT"
+}
+
+// RunConfig describes a headless run of the modules lab.
+type RunConfig struct {
+	// Node is the node executable to run the experiments on (a path, or
+	// a name on PATH); empty is node on PATH.
+	Node string
+	// Names are the experiments to run, in this order; empty runs all.
+	Names []string
+	// Progress hears each experiment's verdict as it comes.
+	Progress func(string)
+}
+
+// Report is the outcome of a run; its JSON is what `nodedive lab modules
+// --json` prints.
+type Report struct {
+	Node        noderun.Info `json:"node"`
+	Experiments []Result     `json:"experiments"`
+	Passed      int          `json:"passed"`
+	Failed      int          `json:"failed"`
+}
+
+// parallelRuns is how many node processes Run starts at a time.
 const parallelRuns = 2
 
-// RunAll checks the experiments (two node processes at a time) and
-// reports them in the given order. Without node the error wraps
-// noderun.ErrNoNode.
-func RunAll(ctx context.Context, exps []*Experiment) (Report, error) {
-	v, err := noderun.Version(ctx, "")
+// Run checks the experiments on the chosen node (two node processes at a
+// time) and reports them in order. An experiment that prints something
+// else than expected is a failed result, not an error; errors are for runs
+// that could not happen. Without node the error wraps noderun.ErrNoNode.
+func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
+	all, err := All()
 	if err != nil {
-		return Report{}, err
+		return nil, err
 	}
-	rep := Report{Node: v, Experiments: make([]Result, len(exps))}
+	exps := all
+	if len(cfg.Names) > 0 {
+		exps = nil
+		for _, n := range cfg.Names {
+			e, err := Find(all, n)
+			if err != nil {
+				return nil, err
+			}
+			exps = append(exps, e)
+		}
+	}
+	node, err := noderun.Identify(ctx, cfg.Node)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Node: node, Experiments: make([]Result, len(exps))}
 	errs := make([]error, len(exps))
 	sem := make(chan struct{}, parallelRuns)
+	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, e := range exps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			rep.Experiments[i], errs[i] = Check(ctx, e, v)
-		}()
+			rep.Experiments[i], errs[i] = CheckOn(ctx, e, node)
+			if cfg.Progress != nil && errs[i] == nil {
+				mu.Lock()
+				defer mu.Unlock()
+				cfg.Progress(e.Name + ": " + Verdict(rep.Experiments[i]))
+			}
+		})
 	}
 	wg.Wait()
-	return rep, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, r := range rep.Experiments {
+		if r.Pass {
+			rep.Passed++
+		} else {
+			rep.Failed++
+		}
+	}
+	return rep, nil
 }
 
 // All loads the experiments from content.Labs(), sorted by name.

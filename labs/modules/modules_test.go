@@ -74,33 +74,68 @@ func TestEveryVersionHasAnExpectation(t *testing.T) {
 }
 
 // TestExperimentsMatchNode is the lab's promise: on the installed node,
-// every experiment prints what its expectation says.
+// every experiment prints what its expectation says, and the report says
+// which node that was and carries what the learner reads.
 func TestExperimentsMatchNode(t *testing.T) {
 	nodetest.RequireNode(t)
-	all, err := All()
+	var heard []string
+	rep, err := Run(context.Background(), RunConfig{Progress: func(s string) { heard = append(heard, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := RunAll(context.Background(), all)
-	if err != nil {
-		t.Fatal(err)
+	all, _ := All()
+	if len(rep.Experiments) != len(all) || rep.Passed != len(all) || rep.Failed != 0 || len(heard) != len(all) {
+		t.Errorf("%d experiments, %d passed, %d failed, progress %q", len(rep.Experiments), rep.Passed, rep.Failed, heard)
+	}
+	if rep.Node.Version == "" || !strings.HasPrefix(rep.Node.Path, "/") {
+		t.Errorf("report's node: %+v", rep.Node)
 	}
 	for _, r := range rep.Experiments {
 		if !r.Pass {
-			t.Errorf("node %s, experiment %s: %s\nstderr: %s", rep.Node, r.Name, r.Diff, r.Stderr)
+			t.Errorf("node %s, experiment %s: %s\nstderr: %s", rep.Node.Version, r.Name, r.Diff, r.Stderr)
 		}
+		if r.Question == "" || !strings.Contains(r.Code, "// file: "+r.Entry) || r.Explanation == "" || r.Lesson == "" {
+			t.Errorf("%s: the result lacks what the learner reads: %+v", r.Name, r)
+		}
+	}
+}
+
+// TestRunOnNode24 runs the experiments on another node than the one on
+// PATH, and compares with that version's expectations.
+func TestRunOnNode24(t *testing.T) {
+	node := nodetest.NodeLine(t, 24)
+	rep, err := Run(context.Background(), RunConfig{Node: node, Names: []string{"require-esm", "cjs-cycle"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(rep.Node.Version, "24.") || rep.Node.Path != node || len(rep.Experiments) != 2 || rep.Experiments[0].Name != "require-esm" {
+		t.Fatalf("report: %+v", rep)
+	}
+	for _, r := range rep.Experiments {
+		if !r.Pass {
+			t.Errorf("node %s, experiment %s: %s", rep.Node.Version, r.Name, r.Diff)
+		}
+	}
+}
+
+func TestRunBadInput(t *testing.T) {
+	if _, err := Run(context.Background(), RunConfig{Names: []string{"cjs-cycel"}}); err == nil || !strings.Contains(err.Error(), `"cjs-cycle"`) {
+		t.Errorf("unknown experiment: %v", err)
+	}
+	if _, err := Run(context.Background(), RunConfig{Node: "/bin/true"}); err == nil || !strings.Contains(err.Error(), "/bin/true is not node") {
+		t.Errorf("a --node that is not node: %v", err)
 	}
 }
 
 func TestWithoutNode(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
+	_, err := Run(context.Background(), RunConfig{})
+	if !errors.Is(err, noderun.ErrNoNode) || !strings.Contains(err.Error(), "install Node.js") {
+		t.Fatalf("Run without node = %v, want ErrNoNode with the install hint", err)
+	}
 	all, err := All()
 	if err != nil {
 		t.Fatal(err)
-	}
-	_, err = RunAll(context.Background(), all)
-	if !errors.Is(err, noderun.ErrNoNode) || !strings.Contains(err.Error(), "install Node.js") {
-		t.Fatalf("RunAll without node = %v, want ErrNoNode with the install hint", err)
 	}
 	if _, err := all[0].Run(context.Background(), "20.20.2"); !errors.Is(err, noderun.ErrNoNode) {
 		t.Fatalf("Run without node = %v, want ErrNoNode", err)

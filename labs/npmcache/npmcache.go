@@ -44,6 +44,11 @@ type Options struct {
 	Env []string
 	// Timeout bounds npm ci; zero means 5 minutes.
 	Timeout time.Duration
+	// Node is the node the app will run on (a path; empty is node on
+	// PATH). npm runs under it too (its directory goes first on npm's
+	// PATH, and its own npm is used when it has one next to it), so the
+	// install sees the version that runs the app.
+	Node string
 }
 
 // Ensure returns a directory under cacheDir holding src's files with their
@@ -93,9 +98,9 @@ func Ensure(ctx context.Context, src fs.FS, cacheDir string, opt Options) (strin
 		return dir, nil
 	}
 
-	npm, err := exec.LookPath("npm")
+	npm, err := findNpm(opt.Node)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s", ErrNoNpm, strings.Replace(noderun.InstallHint, "make sure `node` is", "make sure `node` and `npm` are", 1))
+		return "", err
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return "", err
@@ -171,6 +176,26 @@ func writeFiles(dir string, files map[string][]byte) error {
 	return nil
 }
 
+// findNpm returns the npm next to node when there is one (a node install
+// ships its own), else the one on PATH.
+func findNpm(node string) (string, error) {
+	if node != "" {
+		if npm := filepath.Join(filepath.Dir(node), "npm"); isExecutable(npm) {
+			return npm, nil
+		}
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return "", fmt.Errorf("%w: %s", ErrNoNpm, strings.Replace(noderun.InstallHint, "make sure `node` is", "make sure `node` and `npm` are", 1))
+	}
+	return npm, nil
+}
+
+func isExecutable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
 // npmCI runs npm ci in dir. --prefer-offline takes packages from npm's own
 // cache when it has them, so a reinstall needs no network.
 func npmCI(ctx context.Context, npm, dir string, opt Options) error {
@@ -179,6 +204,10 @@ func npmCI(ctx context.Context, npm, dir string, opt Options) error {
 	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), opt.Env...)
+	if opt.Node != "" {
+		// npm's #!/usr/bin/env node finds this node first.
+		cmd.Env = append(cmd.Env, "PATH="+filepath.Dir(opt.Node)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
 	out := &proc.Tail{} // npm's last words explain a failure
 	cmd.Stdout, cmd.Stderr = out, out
 	proc.Prepare(cmd)

@@ -97,3 +97,28 @@ func TestNeedsALockfile(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestNpmRunsOnTheGivenNode: with Options.Node, npm and the app's install
+// scripts run on that node, not on the one first on PATH.
+func TestNpmRunsOnTheGivenNode(t *testing.T) {
+	requireNpm(t)
+	node := nodetest.NodeLine(t, 24)
+	app := fstest.MapFS{}
+	for k, v := range tinyApp {
+		app[k] = v
+	}
+	app["package.json"] = &fstest.MapFile{Data: []byte(`{"name":"tiny","version":"1.0.0","private":true,"scripts":{"postinstall":` +
+		`"node -e \"require('fs').writeFileSync('ran-on', process.version + ' ' + process.env.npm_config_user_agent)\""}}` + "\n")}
+	dir, err := Ensure(context.Background(), app, t.TempDir(), Options{Name: "tiny", Node: node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ranOn, err := os.ReadFile(filepath.Join(dir, "ran-on"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "v24.x.y npm/10.x node/v24.x.y linux x64 ...": the script's node, then npm's.
+	if f := strings.Fields(string(ranOn)); len(f) < 3 || !strings.HasPrefix(f[0], "v24.") || !strings.HasPrefix(f[2], "node/v24.") {
+		t.Errorf("install ran on %q, want node 24 for the script and for npm", ranOn)
+	}
+}

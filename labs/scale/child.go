@@ -36,6 +36,7 @@ type instanceSpec struct {
 	Port      int             `json:"port"`
 	AppConfig json.RawMessage `json:"app_config"`
 	NodeApp   string          `json:"node_app,omitempty"`
+	Node      string          `json:"node,omitempty"` // the node executable of the Node runtime
 	// Forward, when set (network-namespace mode), is an address on the
 	// namespace's own interface whose connections are passed to the
 	// cluster on 127.0.0.1:Port (clusters only listen on loopback).
@@ -108,6 +109,7 @@ func runInstance() int {
 		App:          appName(spec.Runtime),
 		AppConfig:    spec.AppConfig,
 		NodeApp:      spec.NodeApp,
+		Node:         spec.Node,
 		Log:          os.Stderr,
 		DrainTimeout: 2 * time.Second,
 	})

@@ -78,6 +78,9 @@ type Config struct {
 	// job stream; default 2.
 	QueueWorkers int
 
+	// Node is the node executable of the Node runtime (a path, or a name
+	// on PATH); empty is node on PATH. npm ci runs on it too.
+	Node string
 	// CacheDir is where the Node runtime's npm packages are installed
 	// (required for the node runtime).
 	CacheDir string
@@ -130,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.QueueWorkers > 16 {
 		return fmt.Errorf("at most 16 queue workers, got %d", c.QueueWorkers)
+	}
+	if c.Node != "" && c.Runtime != cluster.RuntimeNode {
+		return errors.New("a node executable only matters to the node runtime: the go runtime runs no node")
 	}
 	if c.Runtime == cluster.RuntimeNode && c.CacheDir == "" {
 		return errors.New("the node runtime needs a cache directory for its npm packages")

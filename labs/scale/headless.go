@@ -6,12 +6,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/load"
 )
 
-// RunOptions describe a headless run: the phases `nodedive lab scale` goes
-// through on one lab.
-type RunOptions struct {
+// RunConfig describes a headless run: the lab, and the phases `nodedive lab
+// scale` goes through on it.
+type RunConfig struct {
+	Lab Config
 	// Duration is the main load phase; the comparison phases take half
 	// of it each. Default 5s.
 	Duration    time.Duration
@@ -20,17 +22,21 @@ type RunOptions struct {
 	// that long into the main phase and revives it halfway through the
 	// rest, to show nginx routing around it and taking it back.
 	KillAfter time.Duration
-	// Progress hears each phase as it starts.
+	// Progress hears each phase as it starts (and the lab's slow steps,
+	// when Lab.Progress is nil).
 	Progress func(string)
 }
 
 // Report is the outcome of a headless run. Its JSON is what
 // `nodedive lab scale --json` prints.
 type Report struct {
-	Runtime   string `json:"runtime"`
-	Balancing string `json:"balancing"`
-	URL       string `json:"url"`
-	NetNS     bool   `json:"netns"`
+	Runtime string `json:"runtime"`
+	// Node is the node that ran the Node runtime's instances.
+	Node               *noderun.Info `json:"node,omitempty"`
+	WorkersPerInstance int           `json:"workers_per_instance"`
+	Balancing          string        `json:"balancing"`
+	URL                string        `json:"url"`
+	NetNS              bool          `json:"netns"`
 	// Main phase: GET /product/1 with the chosen cache mode.
 	Workload  string          `json:"workload"`
 	Requests  int64           `json:"requests"`
@@ -135,7 +141,8 @@ func phase(r *load.Result) *PhaseStat {
 
 // Run starts a lab with cfg, goes through the phases and stops it. The
 // report is returned even when a later phase failed (its Error says so).
-func Run(ctx context.Context, cfg Config, opts RunOptions) (*Report, error) {
+func Run(ctx context.Context, opts RunConfig) (*Report, error) {
+	cfg := opts.Lab
 	if opts.Duration == 0 {
 		opts.Duration = 5 * time.Second
 	}
@@ -170,8 +177,11 @@ func Run(ctx context.Context, cfg Config, opts RunOptions) (*Report, error) {
 	}()
 	c := lab.Config()
 	rep := &Report{
-		Runtime: string(c.Runtime), Balancing: string(c.Balancing), URL: lab.URL(), NetNS: lab.Snapshot().NetNS,
-		Warnings: lab.Warnings(),
+		Runtime: string(c.Runtime), WorkersPerInstance: c.Workers, Balancing: string(c.Balancing), URL: lab.URL(),
+		NetNS: lab.Snapshot().NetNS, Warnings: lab.Warnings(),
+	}
+	if node := lab.Node(); node.Path != "" {
+		rep.Node = &node
 	}
 
 	// Main phase, with the fault if asked.

@@ -37,11 +37,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/nodedive/nodedive/content"
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/cluster"
 	"github.com/nodedive/nodedive/labs/load"
 	"github.com/nodedive/nodedive/labs/loopback"
 	"github.com/nodedive/nodedive/labs/nginx"
 	"github.com/nodedive/nodedive/labs/npmcache"
+	"github.com/nodedive/nodedive/labs/redisclient"
 	"github.com/nodedive/nodedive/labs/scale/app"
 	"github.com/nodedive/nodedive/labs/secure/redisrun"
 )
@@ -63,6 +65,7 @@ type Lab struct {
 	cfg     Config
 	exe     string
 	nodeApp string
+	node    noderun.Info // the Node runtime's node
 	events  *broker
 
 	life   context.Context // ends at Stop: background loops
@@ -178,11 +181,14 @@ func Start(ctx context.Context, cfg Config) (_ *Lab, err error) {
 		}
 	}
 	if cfg.Runtime == cluster.RuntimeNode {
+		if l.node, err = noderun.Identify(ctx, cfg.Node); err != nil {
+			return nil, err
+		}
 		src, err := fs.Sub(content.Labs(), NodeAppDir)
 		if err != nil {
 			return nil, err
 		}
-		dir, err := npmcache.Ensure(ctx, src, cfg.CacheDir, npmcache.Options{Name: NodeAppDir, Progress: cfg.Progress, Env: cfg.NpmEnv})
+		dir, err := npmcache.Ensure(ctx, src, cfg.CacheDir, npmcache.Options{Name: NodeAppDir, Progress: cfg.Progress, Env: cfg.NpmEnv, Node: l.node.Path})
 		if err != nil {
 			return nil, err
 		}
@@ -289,16 +295,17 @@ func (l *Lab) startRedis(ctx context.Context) error {
 		l.redisSrv = srv
 		l.redisURL = srv.URL
 	}
-	opt, err := redis.ParseURL(l.redisURL)
+	rdb, err := redisclient.New(l.redisURL, func(opt *redis.Options) {
+		opt.DialTimeout = 300 * time.Millisecond
+		opt.ReadTimeout = 500 * time.Millisecond
+		opt.WriteTimeout = 500 * time.Millisecond
+		opt.MaxRetries = 0
+		opt.PoolSize = 8 + l.cfg.QueueWorkers
+	})
 	if err != nil {
-		return fmt.Errorf("bad Redis URL %q: %w", l.redisURL, err)
+		return err
 	}
-	opt.DialTimeout = 300 * time.Millisecond
-	opt.ReadTimeout = 500 * time.Millisecond
-	opt.WriteTimeout = 500 * time.Millisecond
-	opt.MaxRetries = 0
-	opt.PoolSize = 8 + l.cfg.QueueWorkers
-	l.rdb = redis.NewClient(opt)
+	l.rdb = rdb
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := l.rdb.Ping(pctx).Err(); err != nil {
@@ -385,7 +392,7 @@ func (l *Lab) startSlot(ctx context.Context, s *slot) error {
 	if err != nil {
 		return err
 	}
-	spec := instanceSpec{ID: s.id, Runtime: l.cfg.Runtime, Workers: l.cfg.Workers, Port: s.port, AppConfig: blob, NodeApp: l.nodeApp}
+	spec := instanceSpec{ID: s.id, Runtime: l.cfg.Runtime, Workers: l.cfg.Workers, Port: s.port, AppConfig: blob, NodeApp: l.nodeApp, Node: l.node.Path}
 	if s.netns != "" {
 		spec.Forward = s.addr
 	}
@@ -574,6 +581,10 @@ func (l *Lab) NginxConfig() string { return l.ng.ConfigText() }
 
 // RedisURL is the Redis in use.
 func (l *Lab) RedisURL() string { return l.redisURL }
+
+// Node is the node that runs the instances' clusters (the Node runtime
+// only; zero for the Go runtime).
+func (l *Lab) Node() noderun.Info { return l.node }
 
 // Warnings are things the learner should know (e.g. why --netns fell back).
 func (l *Lab) Warnings() []string {

@@ -29,7 +29,29 @@ func TestMain(m *testing.M) {
 	if os.Getenv(testLabEnv) != "" {
 		os.Exit(runTestLab())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if npmDir != "" {
+		os.RemoveAll(npmDir)
+	}
+	os.Exit(code)
+}
+
+// The Node app's packages are installed once per test run, for real, into
+// a temp cache dir that the Node-runtime tests share.
+var (
+	npmOnce sync.Once
+	npmDir  string
+	npmErr  error
+)
+
+func npmCacheDir(t *testing.T) string {
+	t.Helper()
+	nodetest.RequireTool(t, "npm", "npm comes with Node.js: install Node.js 22+ with npm")
+	npmOnce.Do(func() { npmDir, npmErr = os.MkdirTemp("", "nodedive-npm-test-") })
+	if npmErr != nil {
+		t.Fatal(npmErr)
+	}
+	return npmDir
 }
 
 const testLabEnv = "NODEDIVE_SCALE_TEST_LAB"
@@ -428,9 +450,8 @@ func childrenOf(pid int) []int {
 // TestNodeRuntime runs the same lab with the Node app under node:cluster.
 func TestNodeRuntime(t *testing.T) {
 	nodetest.RequireNode(t)
-	nodetest.RequireTool(t, "npm", "npm comes with Node.js: install Node.js 20+ with npm")
 	lab := startLab(t, Config{
-		Runtime: cluster.RuntimeNode, Instances: 2, Workers: 1, CacheDir: t.TempDir(),
+		Runtime: cluster.RuntimeNode, Instances: 2, Workers: 1, CacheDir: npmCacheDir(t),
 		FailTimeout: time.Second, SlowDelay: 30 * time.Millisecond,
 	})
 	ev := collect(lab)

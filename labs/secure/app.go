@@ -17,9 +17,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/valyala/fasthttp"
 
+	"github.com/nodedive/nodedive/labs/redisclient"
 	"github.com/nodedive/nodedive/labs/secure/ratelimit"
 )
 
@@ -128,11 +128,10 @@ func (a *App) buildStore() (ratelimit.Store, error) {
 	case StoreMemory:
 		return ratelimit.NewMemory(a.cfg.Window), nil
 	case StoreRedis:
-		opts, err := redis.ParseURL(a.cfg.RedisURL)
+		client, err := redisclient.New(a.cfg.RedisURL, nil)
 		if err != nil {
-			return nil, fmt.Errorf("redis URL %q: %w", a.cfg.RedisURL, err)
+			return nil, err
 		}
-		client := redis.NewClient(opts)
 		a.closers = append(a.closers, client.Close)
 		return ratelimit.NewRedis(client, a.cfg.Window), nil
 	case StorePrimary:

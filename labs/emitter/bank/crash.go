@@ -63,13 +63,16 @@ const probeScript = "const EventEmitter = require('events');\nnew EventEmitter()
 
 var throwAt = regexp.MustCompile(`^node:events:(\d+)$`)
 
-// Probe runs a two-line script on the installed node and reads the
+// Probe runs a two-line script on the node on PATH and reads the
 // version-specific parts of its crash report. Without node the error wraps
 // noderun.ErrNoNode.
-func Probe(ctx context.Context) (Profile, error) {
+func Probe(ctx context.Context) (Profile, error) { return ProbeOn(ctx, "") }
+
+// ProbeOn is Probe on the given node executable ("" is node on PATH).
+func ProbeOn(ctx context.Context, node string) (Profile, error) {
 	res, err := noderun.Run(ctx, noderun.Program{
 		Files: []noderun.File{{Name: "probe.js", Text: probeScript}},
-	}, noderun.Options{Timeout: 10 * time.Second})
+	}, noderun.Options{Node: node, Timeout: 10 * time.Second})
 	if err != nil {
 		return Profile{}, err
 	}

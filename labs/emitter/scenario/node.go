@@ -17,9 +17,14 @@ const HarnessFile = "emitter/harness.js"
 // nodeTimeout bounds one harness run; a scenario takes about 50 ms.
 const nodeTimeout = 15 * time.Second
 
-// RunNode runs the scenario through the harness on the installed node and
+// RunNode runs the scenario through the harness on the node on PATH and
 // returns its trace. Without node the error wraps noderun.ErrNoNode.
 func RunNode(ctx context.Context, sc *Scenario) ([]string, error) {
+	return RunNodeOn(ctx, sc, "")
+}
+
+// RunNodeOn is RunNode on the given node executable ("" is node on PATH).
+func RunNodeOn(ctx context.Context, sc *Scenario, node string) ([]string, error) {
 	harness, err := fs.ReadFile(content.Labs(), HarnessFile)
 	if err != nil {
 		return nil, err
@@ -33,7 +38,7 @@ func RunNode(ctx context.Context, sc *Scenario) ([]string, error) {
 		// The harness traces warnings itself; node's own printout of
 		// them on stderr would only be noise.
 		NodeArgs: []string{"--no-warnings"},
-	}, noderun.Options{Timeout: nodeTimeout, MaxOutput: 1 << 20})
+	}, noderun.Options{Node: node, Timeout: nodeTimeout, MaxOutput: 1 << 20})
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/redisclient"
 )
 
 // Name is the app's name in the cluster registry.
@@ -115,18 +116,19 @@ func newApp(w *cluster.Worker, raw json.RawMessage) (*cluster.App, error) {
 	if cfg.RedisURL == "" {
 		return nil, errors.New("scale app: redis_url is not set")
 	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
-	if err != nil {
-		return nil, fmt.Errorf("scale app: bad redis_url: %w", err)
-	}
 	// Fail fast when Redis is gone: the lab shows a degraded state, never
 	// a hang.
-	opt.DialTimeout = 300 * time.Millisecond
-	opt.ReadTimeout = 500 * time.Millisecond
-	opt.WriteTimeout = 500 * time.Millisecond
-	opt.MaxRetries = 0
-	opt.PoolSize = 32
-	s := &server{cfg: cfg, w: w, rdb: redis.NewClient(opt), memory: map[string]string{}, local: map[string]localEntry{}}
+	rdb, err := redisclient.New(cfg.RedisURL, func(opt *redis.Options) {
+		opt.DialTimeout = 300 * time.Millisecond
+		opt.ReadTimeout = 500 * time.Millisecond
+		opt.WriteTimeout = 500 * time.Millisecond
+		opt.MaxRetries = 0
+		opt.PoolSize = 32
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scale app: %w", err)
+	}
+	s := &server{cfg: cfg, w: w, rdb: rdb, memory: map[string]string{}, local: map[string]localEntry{}}
 	return &cluster.App{Handler: s.routes(), Configure: func(h *http.Server) {
 		h.ReadHeaderTimeout = 5 * time.Second
 		h.RegisterOnShutdown(func() { s.rdb.Close() })

@@ -59,6 +59,9 @@ type Options struct {
 	// (with a warning in Lab.Warnings).
 	Secret string
 
+	// Node is the node executable of the Node runtime (a path, or a name
+	// on PATH); empty is node on PATH. npm ci runs on it too.
+	Node string
 	// CacheDir is where the Node runtime's npm packages are installed.
 	CacheDir string
 	// Progress hears slow steps (npm install, redis start).
@@ -121,6 +124,9 @@ func (o Options) Validate() error {
 	}
 	if err := loopback.ValidPort(o.Port); err != nil {
 		return err
+	}
+	if o.Node != "" && o.Runtime != RuntimeNode {
+		return errors.New("a node executable only matters to the node runtime: the Go app runs no node")
 	}
 	if o.Runtime == RuntimeNode && o.CacheDir == "" {
 		return errors.New("the node runtime needs a cache directory for its npm packages")

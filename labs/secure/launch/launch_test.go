@@ -206,6 +206,24 @@ func TestGoAndExpressClusters(t *testing.T) {
 	}
 }
 
+// TestExpressOnAGivenNode: Options.Node runs the Express cluster on that
+// node, not on the one on PATH.
+func TestExpressOnAGivenNode(t *testing.T) {
+	node := nodetest.NodeLine(t, 24)
+	o := nodeOptions(t, secure.StoreMemory)
+	o.Node, o.Workers = node, 1
+	lab := start(t, o)
+	want, err := filepath.EvalSymlinks(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range append([]int{lab.Primary}, lab.Workers...) {
+		if exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe")); err != nil || exe != want {
+			t.Errorf("process %d runs %q (%v), want %s", pid, exe, err, want)
+		}
+	}
+}
+
 // throughput counts how many of n requests from one client (a fresh
 // connection each, so the cluster spreads them) are let through.
 func throughput(t *testing.T, url string, n int) (ok int, pids map[string]int) {

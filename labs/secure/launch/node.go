@@ -29,11 +29,17 @@ const NodeAppDir = "secure"
 // InstallNodeApp makes sure the Express app's npm packages are installed in
 // cacheDir (npm ci, once) and returns its directory.
 func InstallNodeApp(ctx context.Context, cacheDir string, progress func(string), npmEnv []string) (string, error) {
+	return installNodeApp(ctx, Options{CacheDir: cacheDir, Progress: progress, NpmEnv: npmEnv})
+}
+
+// installNodeApp installs the app's packages with npm running on the
+// node that will run the app.
+func installNodeApp(ctx context.Context, opts Options) (string, error) {
 	src, err := fs.Sub(content.Labs(), NodeAppDir)
 	if err != nil {
 		return "", err
 	}
-	return npmcache.Ensure(ctx, src, cacheDir, npmcache.Options{Name: NodeAppDir, Progress: progress, Env: npmEnv})
+	return npmcache.Ensure(ctx, src, opts.CacheDir, npmcache.Options{Name: NodeAppDir, Progress: opts.Progress, Env: opts.NpmEnv, Node: opts.Node})
 }
 
 // listening is the line the Express app's primary prints once every worker
@@ -48,11 +54,11 @@ type listening struct {
 }
 
 func (l *Lab) startNode(ctx context.Context, opts Options, cfg secure.Config) error {
-	node, err := noderun.Find("")
+	node, err := noderun.Find(opts.Node)
 	if err != nil {
 		return err
 	}
-	dir, err := InstallNodeApp(ctx, opts.CacheDir, opts.Progress, opts.NpmEnv)
+	dir, err := installNodeApp(ctx, opts)
 	if err != nil {
 		return err
 	}
