@@ -30,6 +30,7 @@ func newRootCmd() *cobra.Command {
 		newLessonsCmd(),
 		newReadCmd(),
 		newRunCmd(),
+		newCheckCmd(),
 		newLabCmd(),
 		newProgressCmd(),
 		newQuizCmd(), newGradeCmd(),

@@ -63,14 +63,20 @@ type Lesson struct {
 	// Sections is the table of contents: level-2 and level-3 headings in
 	// document order.
 	Sections []Section `yaml:"-" json:"sections"`
-	// Blocks are the fenced code blocks in document order.
+	// Blocks are the fenced code blocks in document order, output blocks
+	// excepted (they are their runnable block's Outputs).
 	Blocks []CodeBlock `yaml:"-" json:"-"`
+	// Notes are the marker comments about prose, not about a code block:
+	// claims that no check covers, and why.
+	Notes []Marker `yaml:"-" json:"-"`
 	// InterviewAnswer is the plain text of the "Interview answer" section.
 	InterviewAnswer string `yaml:"-" json:"-"`
 	// Words counts prose and code words, for the reading time.
 	Words int `yaml:"-" json:"words"`
 	// File is the lesson's file name inside content/lessons.
 	File string `yaml:"-" json:"-"`
+
+	misplaced []Problem // output blocks and markers out of place
 }
 
 // Section is one heading of the table of contents. Start and End are byte
@@ -244,8 +250,10 @@ func Parse(data []byte) (*Lesson, error) {
 	if l.ID == "" || l.Title == "" {
 		return nil, errors.New("front matter: id and title are required")
 	}
-	l.Body = unwrapSoftBreaks(body)
-	if err := parseBody(l); err != nil {
+	var joined []int
+	l.Body, joined = unwrapSoftBreaks(body)
+	lines := lineMap{body: l.Body, joins: joined, before: bytes.Count(data[:len(data)-len(body)], []byte("\n"))}
+	if err := parseBody(l, lines); err != nil {
 		return nil, err
 	}
 	return l, nil

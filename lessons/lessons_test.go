@@ -104,9 +104,18 @@ func TestClusterLessonTeachesTheModernCorrections(t *testing.T) {
 }
 
 // TestRunnableBlocksRunOnNode runs every code block marked runnable on the
-// installed node: a lesson must never show an example that fails.
+// installed node: a lesson must never show an example that fails, or that
+// prints something else than its output blocks say for that node.
 func TestRunnableBlocksRunOnNode(t *testing.T) {
 	nodetest.RequireNode(t)
+	version, err := noderun.Version(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	major, err := noderun.Major(version)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ran := 0
 	for _, l := range course(t).Lessons {
 		for _, b := range l.Blocks {
@@ -117,21 +126,50 @@ func TestRunnableBlocksRunOnNode(t *testing.T) {
 			name := l.ID + "/block" + itoa(b.Index+1) + "/line" + itoa(b.Line)
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				res, err := noderun.Run(context.Background(), b.Program(), noderun.Options{Timeout: 20 * time.Second})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !res.OK() {
-					t.Errorf("exit %d (signal %q, timed out %v); output:\n%s", res.ExitCode, res.Signal, res.TimedOut, res.Output)
-				}
-				if strings.TrimSpace(res.Stdout) == "" {
-					t.Errorf("runnable block printed nothing: a learner running it would see no result")
-				}
+				runAndCompare(t, b, major)
 			})
 		}
 	}
 	if ran == 0 {
 		t.Fatal("no runnable blocks found")
+	}
+}
+
+// runAndCompare runs a runnable block on the installed node (major is its
+// major version) and compares what it printed with the block's output
+// blocks for that version.
+func runAndCompare(t *testing.T, b lessons.CodeBlock, major int) {
+	t.Helper()
+	res, err := noderun.Run(context.Background(), b.Program(), noderun.Options{Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() {
+		t.Errorf("exit %d (signal %q, timed out %v); output:\n%s", res.ExitCode, res.Signal, res.TimedOut, res.Output)
+	}
+	if len(b.Outputs) == 0 && !lessons.RequireOutputs {
+		// Not converted to output blocks yet: at least it shows something.
+		if strings.TrimSpace(res.Stdout) == "" {
+			t.Errorf("runnable block printed nothing: a learner running it would see no result")
+		}
+		return
+	}
+	for _, s := range []lessons.Stream{lessons.Stdout, lessons.Stderr} {
+		want, ok := b.Expected(major, s)
+		if !ok {
+			if s == lessons.Stdout {
+				t.Errorf("no stdout output block applies to node %d", major)
+			}
+			continue
+		}
+		got := res.Stdout
+		if s == lessons.Stderr {
+			got = res.Stderr
+		}
+		if why := want.Check(got); why != "" {
+			t.Errorf("%s on node %d (output block at line %d, match=%s):\nexpected:\n%s\nobserved:\n%s",
+				why, major, want.Line, want.Match, want.Text, got)
+		}
 	}
 }
 

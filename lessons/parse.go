@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -21,6 +22,12 @@ import (
 // it), "file=NAME" names the file it is saved as, "entry=NAME" picks the file
 // node runs. Inside a block, a line "// file: NAME" starts a new file, so one
 // block can show a small multi-file project (math.js + app.js).
+//
+// The "output" blocks after a runnable block (up to the next other code
+// block) state what it prints; they are its Outputs, not blocks of their
+// own, so block numbers count only the code. An HTML comment on its own
+// line right before a block, <!-- unchecked: why --> or <!-- checked-by:
+// lab NAME -->, says why the block is not run by `nodedive check`.
 type CodeBlock struct {
 	Index    int               `json:"index"` // 0-based in the lesson
 	Lang     string            `json:"lang"`
@@ -30,8 +37,15 @@ type CodeBlock struct {
 	// Section is the index of the innermost section holding the block,
 	// or -1 before the first heading.
 	Section int `json:"section"`
-	// Line is the 1-based line of Body where the opening fence is.
+	// Line is the 1-based line of the lesson file where the opening
+	// fence is.
 	Line int `json:"line"`
+	// Outputs are the block's output blocks in document order.
+	Outputs []Expectation `json:"outputs,omitempty"`
+	// Unchecked is the reason of an <!-- unchecked: why --> marker.
+	Unchecked string `json:"unchecked,omitempty"`
+	// CheckedBy is the lab of a <!-- checked-by: lab NAME --> marker.
+	CheckedBy string `json:"checked_by,omitempty"`
 }
 
 // fileMarker starts a new file inside a multi-file code block.
@@ -44,8 +58,8 @@ func (b CodeBlock) Program() noderun.Program {
 	defaultName := b.Attrs["file"]
 	if defaultName == "" {
 		defaultName = "main.js"
-		if b.Lang == "mjs" {
-			defaultName = "main.mjs"
+		if b.Lang == "mjs" || b.Lang == "cjs" {
+			defaultName = "main." + b.Lang
 		}
 	}
 	var files []noderun.File
@@ -69,17 +83,19 @@ func (b CodeBlock) Program() noderun.Program {
 var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
 
 // parseBody fills the sections, code blocks, interview answer and word count.
-func parseBody(l *Lesson) error {
+// lines turns offsets in l.Body into lines of the lesson file.
+func parseBody(l *Lesson, lines lineMap) error {
 	src := l.Body
 	doc := markdown.Parser().Parse(text.NewReader(src))
 
-	var blockSections []int // pending blocks get their section later
+	var attach attacher
 	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
 		case *ast.Heading:
+			attach.other(l)
 			if n.Level < 2 || n.Level > 3 {
 				return ast.WalkSkipChildren, nil
 			}
@@ -88,21 +104,55 @@ func parseBody(l *Lesson) error {
 			l.Sections = append(l.Sections, Section{Level: n.Level, Title: title, Slug: Slugify(title), Start: start})
 			return ast.WalkSkipChildren, nil
 		case *ast.FencedCodeBlock:
-			b, err := codeBlock(n, src)
+			if isOutputFence(n, src) {
+				e, err := outputBlock(n, src, lines)
+				if err != nil {
+					return ast.WalkStop, err
+				}
+				attach.output(l, e)
+				return ast.WalkSkipChildren, nil
+			}
+			b, err := codeBlock(n, src, lines)
 			if err != nil {
 				return ast.WalkStop, err
 			}
 			b.Index = len(l.Blocks)
 			b.Section = len(l.Sections) - 1
+			attach.code(l, &b)
 			l.Blocks = append(l.Blocks, b)
-			blockSections = append(blockSections, b.Section)
 			return ast.WalkSkipChildren, nil
+		case *ast.HTMLBlock:
+			m, err := parseMarker(htmlText(n, src), lines.line(n.Lines().At(0).Start))
+			if err != nil {
+				return ast.WalkStop, err
+			}
+			attach.marker(l, m)
+			return ast.WalkSkipChildren, nil
+		case *ast.RawHTML:
+			var raw []byte
+			for i := 0; i < n.Segments.Len(); i++ {
+				seg := n.Segments.At(i)
+				raw = append(raw, seg.Value(src)...)
+			}
+			m, err := parseMarker(string(raw), lines.line(n.Segments.At(0).Start))
+			if err != nil {
+				return ast.WalkStop, err
+			}
+			if m == nil {
+				return ast.WalkSkipChildren, nil
+			}
+			l.Notes = append(l.Notes, *m) // inside a paragraph: about its prose
+			return ast.WalkSkipChildren, nil
+		}
+		if n.Type() == ast.TypeBlock && n.Kind() != ast.KindDocument {
+			attach.other(l)
 		}
 		return ast.WalkContinue, nil
 	})
 	if err != nil {
 		return err
 	}
+	attach.other(l)
 	// Each section runs until the next heading of the same or higher level.
 	for i := range l.Sections {
 		l.Sections[i].End = len(src)
@@ -128,11 +178,51 @@ func parseBody(l *Lesson) error {
 	return nil
 }
 
-func codeBlock(n *ast.FencedCodeBlock, src []byte) (CodeBlock, error) {
-	var info string
-	if n.Info != nil {
-		info = string(n.Info.Segment.Value(src))
+// htmlText returns the source of an HTML block, its closing line included.
+func htmlText(n *ast.HTMLBlock, src []byte) string {
+	var sb strings.Builder
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		sb.Write(seg.Value(src))
 	}
+	if n.HasClosure() {
+		sb.Write(n.ClosureLine.Value(src))
+	}
+	return sb.String()
+}
+
+// fenceInfo returns a fenced block's info string.
+func fenceInfo(n *ast.FencedCodeBlock, src []byte) string {
+	if n.Info == nil {
+		return ""
+	}
+	return string(n.Info.Segment.Value(src))
+}
+
+// fenceText returns a fenced block's content and the offset of its fence.
+func fenceText(n *ast.FencedCodeBlock, src []byte) (text string, fenceAt int) {
+	var sb strings.Builder
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		sb.Write(seg.Value(src))
+	}
+	fenceAt = 0
+	if n.Info != nil {
+		fenceAt = n.Info.Segment.Start
+	} else if n.Lines().Len() > 0 {
+		fenceAt = n.Lines().At(0).Start - 1
+	}
+	return sb.String(), fenceAt
+}
+
+// isOutputFence reports whether the block is an output block.
+func isOutputFence(n *ast.FencedCodeBlock, src []byte) bool {
+	f := strings.Fields(fenceInfo(n, src))
+	return len(f) > 0 && f[0] == OutputLang
+}
+
+func codeBlock(n *ast.FencedCodeBlock, src []byte, lines lineMap) (CodeBlock, error) {
+	info := fenceInfo(n, src)
 	fields := strings.Fields(info)
 	b := CodeBlock{Attrs: map[string]string{}}
 	if len(fields) > 0 {
@@ -147,27 +237,42 @@ func codeBlock(n *ast.FencedCodeBlock, src []byte) (CodeBlock, error) {
 			}
 		}
 	}
-	var sb strings.Builder
-	for i := 0; i < n.Lines().Len(); i++ {
-		seg := n.Lines().At(i)
-		sb.Write(seg.Value(src))
-	}
-	b.Text = sb.String()
-	fenceAt := 0
-	if n.Info != nil {
-		fenceAt = n.Info.Segment.Start
-	} else if n.Lines().Len() > 0 {
-		fenceAt = n.Lines().At(0).Start - 1
-	}
-	b.Line = bytes.Count(src[:max(fenceAt, 0)], []byte("\n")) + 1
+	text, at := fenceText(n, src)
+	b.Text, b.Line = text, lines.line(at)
 	return b, nil
+}
+
+// outputBlock parses an output block (see Expectation).
+func outputBlock(n *ast.FencedCodeBlock, src []byte, lines lineMap) (Expectation, error) {
+	text, at := fenceText(n, src)
+	return parseOutputFence(strings.Fields(fenceInfo(n, src))[1:], text, lines.line(at))
+}
+
+// lineMap turns byte offsets in a lesson's Body into lines of its file:
+// the Body starts after the front matter, and unwrapSoftBreaks joined
+// some of its lines.
+type lineMap struct {
+	body []byte
+	// joins are the Body offsets right after each joined line break.
+	joins []int
+	// before is the number of file lines before the Body.
+	before int
+}
+
+// line is the 1-based line of the lesson file holding Body offset off.
+func (m lineMap) line(off int) int {
+	off = max(min(off, len(m.body)), 0)
+	joined, _ := slices.BinarySearch(m.joins, off+1)
+	return m.before + bytes.Count(m.body[:off], []byte("\n")) + joined + 1
 }
 
 // unwrapSoftBreaks joins the lines of each paragraph and list item into
 // one, so the text reflows to any width. Lessons are written hard-wrapped
 // for editing; glamour keeps a soft line break inside a list item as a real
 // one, which leaves ragged lines in a narrow reader.
-func unwrapSoftBreaks(src []byte) []byte {
+//
+// It also returns where it joined lines (see lineMap).
+func unwrapSoftBreaks(src []byte) (out []byte, joined []int) {
 	doc := markdown.Parser().Parse(text.NewReader(src))
 	type span struct{ from, to int }
 	var joins []span
@@ -196,9 +301,9 @@ func unwrapSoftBreaks(src []byte) []byte {
 		return ast.WalkContinue, nil
 	})
 	if len(joins) == 0 {
-		return src
+		return src, nil
 	}
-	out := make([]byte, 0, len(src))
+	out = make([]byte, 0, len(src))
 	prev := 0
 	for _, j := range joins {
 		if j.from < prev {
@@ -206,9 +311,10 @@ func unwrapSoftBreaks(src []byte) []byte {
 		}
 		out = append(out, src[prev:j.from]...)
 		out = append(out, ' ')
+		joined = append(joined, len(out))
 		prev = j.to
 	}
-	return append(out, src[prev:]...)
+	return append(out, src[prev:]...), joined
 }
 
 // interviewAnswer returns the plain text of the "Interview answer" section:
