@@ -102,7 +102,9 @@ func TestExerciseLoop(t *testing.T) {
 		t.Errorf("status after start = %s", got)
 	}
 	mine := []byte("// my work\n" + string(must(os.ReadFile(filepath.Join(dir, "bank-account.js")))))
-	os.WriteFile(filepath.Join(dir, "bank-account.js"), mine, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "bank-account.js"), mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, err = runCLI(t, "", "exercise", "start", id)
 	if err != nil || !strings.Contains(out, "left alone (already there, yours): README.md, bank-account.js") {
 		t.Errorf("start again: %v\n%s", err, out)
@@ -234,7 +236,9 @@ func TestSolutionNeedsAPassOrReveal(t *testing.T) {
 func TestExerciseCommandsExplainBadInput(t *testing.T) {
 	t.Setenv("NODEDIVE_HOME", t.TempDir())
 	file := filepath.Join(t.TempDir(), "file")
-	os.WriteFile(file, nil, 0o644)
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

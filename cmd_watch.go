@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -101,7 +100,7 @@ func (l *watchLoop) start(parent context.Context, changed []string) *verificatio
 	v := &verification{cancel: cancel, done: make(chan struct{})}
 	out := l.cmd.OutOrStdout()
 	if f, ok := out.(*os.File); ok && term.IsTerminal(f.Fd()) {
-		io.WriteString(out, "\x1b[H\x1b[2J") // a fresh screen per run, like rustlings
+		fmt.Fprint(out, "\x1b[H\x1b[2J") // a fresh screen per run, like rustlings
 	}
 	header := fmt.Sprintf("── %s  verifying %s in %s", time.Now().Format("15:04:05"), l.e.ID, l.dir)
 	if len(changed) > 0 {

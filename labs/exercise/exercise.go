@@ -22,19 +22,25 @@
 // when Verify starts, so edits made while checks run do not mix versions),
 // the topic's harness files and check.cjs (see below), and runs its node
 // processes through package sandbox: time limit, output cap, own process
-// group, loopback only, nothing left running.
+// group, HOST=127.0.0.1 and a PORT, nothing left running. Two rules hold for
+// every check whatever it looks at: a process the code leaves running after
+// it exits, or a socket it listens on that other machines can reach, fails
+// the check with a message saying so.
 //
 // # Adding a topic (the extension points)
 //
-//  1. Write content/exercises/<id>/ for each exercise (see above; the hints
-//     are progressive, from a nudge to nearly the answer).
+//  1. Write content/exercises/<id>/ for each exercise (see above; three
+//     hints, from a nudge to nearly the answer; lessons: sections of the
+//     topic's lesson by slug, which a test in package main resolves).
 //  2. Write a package labs/exercise/<topic> with one file of verifiers,
 //     exporting func Verifiers() []*exercise.Verifier, and its harness
-//     scripts embedded under harness/<id>/.
+//     scripts embedded under harness/<id>/ (see labs/exercise/events).
 //  3. Add one line to labs/exercise/catalog: the topic's Verifiers().
-//  4. Test it with labs/exercise/exercisetest: the reference solution passes
-//     every check, the scaffold fails, and each plausible wrong solution
-//     under testdata/<id>/<name>/ fails the check that should catch it.
+//  4. Test it with labs/exercise/exercisetest.Prove: the reference solution
+//     passes every check, the scaffold fails, and each plausible wrong
+//     solution under testdata/<id>/<name>/ fails the check that should
+//     catch it. The test package's TestMain must call
+//     sandbox.RunChildIfRequested.
 //
 // Most checks are Script checks: a harness script runs the learner's code,
 // judges it, and reports {pass, expected, observed} with the helpers of
@@ -42,12 +48,18 @@
 //
 //	const { report, same, show } = require('./check.cjs');
 //	const { convert } = require('./app/convert.js');
-//	same('212 °F is 100 °C', 100, convert(212));   // reports pass or fail
+//	same('212 °F in °C', 100, convert(212));   // reports pass or fail
 //
 // A check whose script never reports (it crashed, hung, or exited early)
-// fails with how the process ended and the tail of its stderr. Checks that
-// need more (two processes compared, a server) use Check.Run with the Trial's
-// methods: Run, Report, Serve.
+// fails with how the process ended and the tail of its stderr, with the
+// check's temporary paths rewritten to the learner's. Load scripts should
+// let a load error go uncaught, so node prints the learner's line. Checks
+// that need more use Check.Run with the Trial: Run and Report for processes
+// that end, Serve for a server (it waits for PORT and fails one that listens
+// beyond loopback; it is stopped when the check ends), WriteFile to change a
+// file between runs, NodeVersion for version-dependent expectations.
+// Verifier.Notes adds a remark for a node version (a mistake that only shows
+// on newer lines).
 package exercise
 
 import (

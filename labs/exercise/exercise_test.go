@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/nodedive/nodedive/labs/exercise"
 	"github.com/nodedive/nodedive/labs/exercise/exercisetest"
@@ -52,7 +53,9 @@ var harness = fstest.MapFS{
 same("greet('ada')", 'hello ada', require('./app/greet.js').greet('ada'));`)},
 	"spawn.cjs": {Data: []byte(`require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' }).unref();
 setTimeout(() => require('./check.cjs').report(true, 'spawned', 'spawned'), 300);`)},
-	"server.cjs": {Data: []byte(`require('node:net').createServer().listen(process.env.PORT, '0.0.0.0');`)},
+	"server.cjs":  {Data: []byte(`require('node:net').createServer().listen(process.env.PORT, '0.0.0.0');`)},
+	"exposed.cjs": {Data: []byte(`require('node:net').createServer().listen(process.env.PORT, '0.0.0.0', () => require('./check.cjs').report(true, 'served', 'served'));`)},
+	"forever.cjs": {Data: []byte(`require('./app/greet.js'); for (;;) {}`)},
 }
 
 func verifier(extra ...exercise.Check) *exercise.Verifier {
@@ -205,6 +208,25 @@ func TestAServerOnEveryInterfaceFails(t *testing.T) {
 	}
 }
 
+// Whatever a check looks at, code that listens on every interface fails it.
+func TestAListenerOnEveryInterfaceFailsAnyCheck(t *testing.T) {
+	e := demo(t, exercise.Script("exposes", "keep to loopback", "served", "exposed.cjs"))
+	r := exercisetest.Verify(t, e, exercisetest.Dir(t, e.Solution), exercise.Options{Timeout: 2 * time.Second})
+	exercisetest.AssertFails(t, r, "exposes")
+	if c := r.Checks[2]; !strings.Contains(c.Observed, "listened on 0.0.0.0:") || !strings.Contains(c.Hint, "process.env.HOST") {
+		t.Errorf("check %+v", c)
+	}
+}
+
+func TestCodeThatNeverEndsIsStoppedByTheTimeLimit(t *testing.T) {
+	e := demo(t, exercise.Script("ends", "do not loop forever", "it ends", "forever.cjs"))
+	r := exercisetest.Verify(t, e, exercisetest.Dir(t, e.Solution), exercise.Options{Timeout: time.Second})
+	exercisetest.AssertFails(t, r, "ends")
+	if c := r.Checks[2]; !strings.Contains(c.Observed, "stopped by the time limit") {
+		t.Errorf("check %+v", c)
+	}
+}
+
 func TestVerifyNeedsTheExerciseFiles(t *testing.T) {
 	e := demo(t)
 	_, err := e.Verify(t.Context(), filepath.Join(t.TempDir(), "missing"), exercise.Options{})
@@ -216,7 +238,9 @@ func TestVerifyNeedsTheExerciseFiles(t *testing.T) {
 		t.Errorf("an empty dir: %v", err)
 	}
 	file := filepath.Join(t.TempDir(), "greet.js")
-	os.WriteFile(file, nil, 0o644)
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err = e.Verify(t.Context(), file, exercise.Options{})
 	if err == nil || !strings.Contains(err.Error(), "is a file") {
 		t.Errorf("a file: %v", err)
@@ -238,8 +262,12 @@ func TestWriteStarterNeverOverwrites(t *testing.T) {
 		t.Errorf("first start: %+v", res)
 	}
 	mine := []byte("module.exports = { greet: (n) => 'mine' };\n")
-	os.WriteFile(filepath.Join(dir, "greet.js"), mine, 0o644)
-	os.Remove(filepath.Join(dir, "README.md"))
+	if err := os.WriteFile(filepath.Join(dir, "greet.js"), mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "README.md")); err != nil {
+		t.Fatal(err)
+	}
 	res, err = e.WriteStarter(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +284,9 @@ func TestApplySolutionBacksUpWhatItReplaces(t *testing.T) {
 	e := demo(t)
 	dir := t.TempDir()
 	mine := []byte("module.exports = { greet: (n) => 'mine' };\n")
-	os.WriteFile(filepath.Join(dir, "greet.js"), mine, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "greet.js"), mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	plan, err := e.PlanSolution(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -47,6 +47,7 @@ type Trial struct {
 	env       *trialEnv
 	procs     []*sandbox.Process
 	leftovers int
+	exposed   []string // non-loopback addresses a stopped program listened on
 	reports   int
 }
 
@@ -99,6 +100,9 @@ func (t *Trial) close() {
 func (t *Trial) noteResult(r sandbox.Result) {
 	if !r.Stopped {
 		t.leftovers += r.Leftovers
+	}
+	for _, l := range r.Exposed {
+		t.exposed = append(t.exposed, l.Addr)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nodedive/nodedive/internal/noderun"
@@ -136,13 +137,18 @@ func (env *trialEnv) runCheck(ctx context.Context, c Check) (CheckResult, error)
 	if err != nil {
 		return CheckResult{}, err
 	}
-	if o.Pass && t.leftovers > 0 {
-		o.Pass = false
-		o.Observed += fmt.Sprintf("\nbut your code left %d process(es) running after it exited; nodedive killed them", t.leftovers)
-	}
+	// Two rules hold for every check, whatever it looks at: nothing the
+	// code starts outlives it, and it serves this machine only.
 	hint := c.Hint
 	if t.leftovers > 0 {
+		o.Pass = false
+		o.Observed += fmt.Sprintf("\nand your code left %d process(es) running after it exited; nodedive killed them", t.leftovers)
 		hint += " Also: wait for (or kill) every child process you start; nothing may outlive the program."
+	}
+	if len(t.exposed) > 0 {
+		o.Pass = false
+		o.Observed += fmt.Sprintf("\nand your code listened on %s, which other machines can reach", strings.Join(t.exposed, ", "))
+		hint += " Also: listen on process.env.HOST (127.0.0.1), never on every interface."
 	}
 	return CheckResult{
 		Name: c.Name, Pass: o.Pass, Expected: o.Expected, Observed: o.Observed,

@@ -24,11 +24,13 @@ package exercisetest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -245,32 +247,42 @@ func liveChildren(ppid int) []int {
 // <user cache dir>/nodedive-node/<version>/package/bin/node.
 const NodesEnv = "NODEDIVE_TEST_NODES"
 
+var (
+	nodesOnce sync.Once
+	nodes     map[string]string
+	nodesLog  []string
+)
+
 // SupportedNodes returns the supported node binaries present (22, 24, 26),
 // by version. Absent ones are logged, not failed: the tests that need a
-// given line use NodeAtLeast.
+// given line use NodeAtLeast. They are looked up once per test binary.
 func SupportedNodes(t *testing.T) map[string]string {
 	t.Helper()
-	var paths []string
-	if env := os.Getenv(NodesEnv); env != "" {
-		paths = filepath.SplitList(env)
-	} else if cache, err := os.UserCacheDir(); err == nil {
-		paths, _ = filepath.Glob(filepath.Join(cache, "nodedive-node", "*", "package", "bin", "node"))
-	}
-	found := map[string]string{}
-	for _, p := range paths {
-		v, err := noderun.Version(context.Background(), p)
-		if err != nil {
-			t.Logf("skipping %s: %v", p, err)
-			continue
+	nodesOnce.Do(func() {
+		var paths []string
+		if env := os.Getenv(NodesEnv); env != "" {
+			paths = filepath.SplitList(env)
+		} else if cache, err := os.UserCacheDir(); err == nil {
+			paths, _ = filepath.Glob(filepath.Join(cache, "nodedive-node", "*", "package", "bin", "node"))
 		}
-		if major(v) >= 22 {
-			found[v] = p
+		nodes = map[string]string{}
+		for _, p := range paths {
+			v, err := noderun.Version(context.Background(), p)
+			switch {
+			case err != nil:
+				nodesLog = append(nodesLog, fmt.Sprintf("skipping %s: %v", p, err))
+			case major(v) >= 22:
+				nodes[v] = p
+			}
 		}
+		if len(nodes) == 0 {
+			nodesLog = append(nodesLog, "no supported node binaries found (set "+NodesEnv+")")
+		}
+	})
+	for _, line := range nodesLog {
+		t.Log(line)
 	}
-	if len(found) == 0 {
-		t.Logf("no supported node binaries found (set %s)", NodesEnv)
-	}
-	return found
+	return nodes
 }
 
 // NodeAtLeast returns a supported node binary of at least the given major

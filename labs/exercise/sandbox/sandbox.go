@@ -108,7 +108,11 @@ type Result struct {
 	// Leftovers counts the processes the program left running after it
 	// exited by itself, which the sandbox then killed.
 	Leftovers int
-	Duration  time.Duration
+	// Exposed lists the sockets the program listened on that other
+	// machines could reach (not 127.0.0.0/8 or ::1), as seen when it was
+	// stopped. Programs that end by themselves are not scanned.
+	Exposed  []Listener
+	Duration time.Duration
 	// PID is the program's process id.
 	PID int
 }
@@ -129,6 +133,9 @@ func (r Result) Describe() string {
 	}
 	if r.Leftovers > 0 {
 		s += fmt.Sprintf("; it left %d process(es) running, which were killed", r.Leftovers)
+	}
+	for _, l := range r.Exposed {
+		s += "; it listened on " + l.Addr + ", which other machines can reach"
 	}
 	if r.Truncated {
 		s += "; its output was cut"
@@ -156,6 +163,8 @@ type Process struct {
 	stopOnce   sync.Once
 	timedOut   atomic.Bool
 	timer      *time.Timer
+	exposedMu  sync.Mutex
+	exposed    []Listener // seen by requestStop, before the stop
 }
 
 var runSeq atomic.Uint64
@@ -378,6 +387,16 @@ func (p *Process) Wait() Result {
 // in time, kills it.
 func (p *Process) requestStop() {
 	p.stopOnce.Do(func() {
+		// Last look at what it serves, while it still runs.
+		if ls, err := p.Listeners(); err == nil {
+			p.exposedMu.Lock()
+			for _, l := range ls {
+				if !l.Loopback {
+					p.exposed = append(p.exposed, l)
+				}
+			}
+			p.exposedMu.Unlock()
+		}
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		go func() {
 			select {
@@ -401,6 +420,9 @@ func (p *Process) collect() {
 	}
 	p.lifeline.Close()
 	st, ok := <-p.status
+	p.exposedMu.Lock()
+	exposed := p.exposed
+	p.exposedMu.Unlock()
 	r := Result{
 		Output:    p.out.allString(),
 		Stdout:    p.out.stdoutString(),
@@ -409,6 +431,7 @@ func (p *Process) collect() {
 		ExitCode:  st.ExitCode,
 		Signal:    st.Signal,
 		Leftovers: st.Leftovers,
+		Exposed:   exposed,
 		Duration:  max(time.Since(p.started), time.Nanosecond),
 		PID:       p.pid,
 	}

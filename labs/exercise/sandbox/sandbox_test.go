@@ -185,7 +185,7 @@ require('node:http').createServer((q, s) => s.end('hi')).listen(process.env.PORT
 		t.Errorf("listeners %+v, want just %+v", ls, want)
 	}
 	res := p.Stop()
-	if res.Signal != "killed" || !res.Stopped || res.TimedOut {
+	if res.Signal != "killed" || !res.Stopped || res.TimedOut || len(res.Exposed) != 0 {
 		t.Errorf("result %+v, want killed after ignoring SIGTERM", res)
 	}
 	if !strings.Contains(res.Stdout, "ignoring SIGTERM") {
@@ -203,8 +203,8 @@ func TestAServerOnAllInterfacesIsReportedAsNotLoopback(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer func() { assertGone(t, p.Stop().PID) }()
 			if err := p.WaitListening(t.Context()); err != nil {
+				p.Stop()
 				t.Fatal(err)
 			}
 			ls, err := p.Listeners()
@@ -214,6 +214,11 @@ func TestAServerOnAllInterfacesIsReportedAsNotLoopback(t *testing.T) {
 			if len(ls) != 1 || ls[0].Loopback || !strings.HasSuffix(ls[0].Addr, ":"+strconv.Itoa(p.Port())) {
 				t.Errorf("listeners %+v, want one non-loopback on port %d", ls, p.Port())
 			}
+			res := p.Stop()
+			if len(res.Exposed) != 1 || res.Exposed[0] != ls[0] || !strings.Contains(res.Describe(), "other machines can reach") {
+				t.Errorf("the stopped run reports %+v (%s)", res.Exposed, res.Describe())
+			}
+			assertGone(t, res.PID)
 		})
 	}
 }
