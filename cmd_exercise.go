@@ -329,7 +329,7 @@ func verifyError(e *exercise.Exercise, err error) error {
 }
 
 func verdictError(e *exercise.Exercise, r *exercise.Report) error {
-	if r.NotRun > 0 {
+	if !r.Loads() {
 		return fmt.Errorf("%s: your code does not load yet, so %d checks did not run", e.ID, r.NotRun)
 	}
 	return fmt.Errorf("%s: %d of %d checks failed", e.ID, r.Failed(), len(r.Checks))
@@ -357,7 +357,7 @@ func printVerdict(w io.Writer, e *exercise.Exercise, r *exercise.Report, firstPa
 		fmt.Fprintf(w, "Compare with the reference solution: nodedive exercise solution %s\n", e.ID)
 	case r.Passed:
 		fmt.Fprintf(w, "All %d checks pass on node %s.\n", len(r.Checks), r.Node)
-	case r.NotRun > 0:
+	case !r.Loads():
 		fmt.Fprintf(w, "Your code does not load, so the other %d checks did not run (node %s).\n", r.NotRun, r.Node)
 	default:
 		fmt.Fprintf(w, "%d of %d checks pass on node %s. Stuck? nodedive exercise hint %s\n", len(r.Checks)-r.Failed(), len(r.Checks), r.Node, e.ID)

@@ -389,3 +389,31 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// --node picks the node the checks run on: a mistake that Node 24 rejects
+// passes on the node on PATH when that is older, and fails with --node.
+func TestVerifyOnTheNodeGivenWithNodeFlag(t *testing.T) {
+	nodetest.RequireNode(t)
+	node24 := exercisetest.NodeAtLeast(t, 24)
+	if node24 == "" {
+		t.Skip("the node on PATH is already 24 or later: nothing to compare")
+	}
+	t.Setenv("NODEDIVE_HOME", t.TempDir())
+	const id = "modules-esm-from-cjs"
+	dir := t.TempDir()
+	if _, err := runCLI(t, "", "exercise", "start", id, "--dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	lazy := exercisetest.Files(t, filepath.Join("labs", "exercise", "modules", "testdata", id, "lazy-require"))
+	writeFiles(t, dir, lazy)
+	out, err := runCLI(t, "", "verify", id, "--node", node24)
+	if err == nil || !strings.Contains(out, "✗ formatTotal works while convertTotal is loading") || !strings.Contains(out, "ERR_REQUIRE_ESM_RACE_CONDITION") {
+		t.Errorf("the race on node 24+: %v\n%s", err, out)
+	}
+	writeFiles(t, dir, solutionOf(t, id))
+	out, err = runCLI(t, "", "verify", id, "--node", node24)
+	if err != nil || !strings.Contains(out, "checks pass on node 2") {
+		t.Errorf("the solution on node 24+: %v\n%s", err, out)
+	}
+	exercisetest.AssertNothingLeft(t)
+}

@@ -162,6 +162,14 @@ func TestVerifyPassesTheSolutionAndFailsTheScaffold(t *testing.T) {
 	}
 }
 
+func TestOnlyRunsTheNamedChecks(t *testing.T) {
+	e := demo(t, exercise.Script("extra", "unused", "unused", "greet.cjs"))
+	r := exercisetest.Verify(t, e, exercisetest.Dir(t, e.Solution), exercise.Options{Only: []string{"extra"}})
+	if len(r.Checks) != 2 || r.Checks[1].Name != "extra" || r.NotRun != 1 || r.Passed {
+		t.Errorf("want the load check and extra, one not run, and no pass:\n%s", exercisetest.Describe(r))
+	}
+}
+
 // A learner file that does not even load gets one message with node's
 // error, naming the learner's own file, and no other check runs.
 func TestCodeThatDoesNotLoadGetsOneMessage(t *testing.T) {

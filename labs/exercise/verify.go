@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,10 @@ type Options struct {
 	// OnResult, when set, is called with each check's result as soon as
 	// it is known (a live view, or watch mode).
 	OnResult func(CheckResult)
+	// Only, when set, runs the load check and the checks with these names,
+	// and counts the others as not run: a report with checks left out never
+	// passes.
+	Only []string
 }
 
 // Report is the result of verifying an exercise.
@@ -36,7 +41,8 @@ type Report struct {
 	Exercise string        `json:"exercise"`
 	Passed   bool          `json:"passed"`
 	Checks   []CheckResult `json:"checks"`
-	// NotRun counts the checks skipped because the code does not load.
+	// NotRun counts the checks that did not run: all but the first when
+	// the code does not load, and those Options.Only left out.
 	NotRun int `json:"not_run,omitempty"`
 	// Node is the version of node the checks ran on, e.g. "24.22.3".
 	Node string `json:"node"`
@@ -46,6 +52,10 @@ type Report struct {
 	// node version (Verifier.Notes).
 	Notes []string `json:"notes,omitempty"`
 }
+
+// Loads reports whether the learner's code passed the load check, so the
+// other checks could run.
+func (r *Report) Loads() bool { return len(r.Checks) > 0 && r.Checks[0].Pass }
 
 // Failed counts the failed checks.
 func (r *Report) Failed() int {
@@ -99,7 +109,13 @@ func (e *Exercise) Verify(ctx context.Context, dir string, o Options) (*Report, 
 	if e.verifier.Notes != nil {
 		r.Notes = e.verifier.Notes(version)
 	}
-	checks := append([]Check{e.verifier.Load}, e.verifier.Checks...)
+	checks := []Check{e.verifier.Load}
+	for _, c := range e.verifier.Checks {
+		if len(o.Only) == 0 || slices.Contains(o.Only, c.Name) {
+			checks = append(checks, c)
+		}
+	}
+	r.NotRun = len(e.verifier.Checks) + 1 - len(checks)
 	for i, c := range checks {
 		if o.OnStart != nil {
 			o.OnStart(c.Name)
@@ -113,7 +129,7 @@ func (e *Exercise) Verify(ctx context.Context, dir string, o Options) (*Report, 
 			o.OnResult(res)
 		}
 		if i == 0 && !res.Pass {
-			r.NotRun = len(checks) - 1
+			r.NotRun = len(e.verifier.Checks)
 			break
 		}
 	}
