@@ -289,18 +289,19 @@ func (p *Process) start(self, path string) error {
 		_ = cmd.Wait()
 		close(p.done)
 	}()
-	select {
-	case st := <-first:
-		if st.Error != "" {
-			p.finish()
-			return fmt.Errorf("starting %s: %s", path, st.Error)
-		}
-		p.pid = st.Started
-		return nil
-	case <-p.done:
+	// Wait for the first status line, not for the supervisor's exit: a
+	// program that ends at once may have come and gone already.
+	st, ok := <-first
+	switch {
+	case !ok:
 		p.finish()
 		return fmt.Errorf("the sandbox exited before starting %s: %s", path, strings.TrimSpace(p.out.stderrString()))
+	case st.Error != "":
+		p.finish()
+		return fmt.Errorf("starting %s: %s", path, st.Error)
 	}
+	p.pid = st.Started
+	return nil
 }
 
 func (p *Process) env() []string {
@@ -326,10 +327,18 @@ type supervisorStatus struct {
 	Stopped bool `json:"stopped,omitempty"`
 }
 
+// readStatus reads the status pipe until the supervisor closes it: the first
+// line goes to first (closed unsent if there is none), the end of the run to
+// p.status.
 func (p *Process) readStatus(r io.ReadCloser, first chan<- supervisorStatus) {
 	defer r.Close()
 	sc := bufio.NewScanner(r)
 	sentFirst := false
+	defer func() {
+		if !sentFirst {
+			close(first)
+		}
+	}()
 	for sc.Scan() {
 		var st supervisorStatus
 		if json.Unmarshal(sc.Bytes(), &st) != nil {
