@@ -265,8 +265,9 @@ func newVerifyCmd() *cobra.Command {
 		asJSON    bool
 	)
 	cmd := &cobra.Command{
-		Use:   "verify ID",
-		Short: "Run an exercise's checks on your code, on real node processes",
+		Use:     "verify ID",
+		Short:   "Run an exercise's checks on your code, on real node processes",
+		GroupID: groupPractice,
 		Long: "Runs every check of the exercise against your files and prints each with what was expected,\n" +
 			"what was observed and a hint. Your code runs in a sandbox: a time limit and an output cap,\n" +
 			"its own process group, HOST=127.0.0.1 and a PORT, and nothing it starts survives the check.\n" +

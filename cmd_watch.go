@@ -18,8 +18,9 @@ import (
 func newWatchCmd() *cobra.Command {
 	var dir, node string
 	cmd := &cobra.Command{
-		Use:   "watch ID",
-		Short: "Re-verify an exercise every time you save a file",
+		Use:     "watch ID",
+		Short:   "Verify an exercise again every time you save a file",
+		GroupID: groupPractice,
 		Long: "Runs the exercise's checks (like verify), then again after every save in the exercise's\n" +
 			"directory. A save while checks run restarts them on the new code. Passes are recorded in your\n" +
 			"progress. Ctrl-C stops watching, and the checks' processes with it.",

@@ -11,7 +11,7 @@
 //	func TestDualPackage(t *testing.T) {
 //		exercisetest.Prove(t, find(t, "modules-dual-package"), exercisetest.Proof{
 //			AllNodes: true,
-//			Wrong: []exercisetest.Wrong{{Name: "module-field", Fails: "import { toCelsius } works"}},
+//			Wrong: []exercisetest.Wrong{{Name: "module-field", Fails: "import { toCelsius } from 'tempconv' works"}},
 //		})
 //	}
 //
