@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nodedive/nodedive/labs/exercise/catalog"
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/lessons/progress"
 )
@@ -121,5 +122,20 @@ func printProgress(out io.Writer, course *lessons.Course, p *progress.Progress, 
 			fmt.Fprintf(out, "  %-10s %d times, last %s\n", n, p.Labs[n].Runs, p.Labs[n].LastRun.Local().Format("2 Jan 15:04"))
 		}
 	}
+	printExerciseProgress(out, p)
 	fmt.Fprintf(out, "\nSaved in %s\n", path)
+}
+
+// printExerciseProgress counts the exercises by status.
+func printExerciseProgress(out io.Writer, p *progress.Progress) {
+	cat, err := catalog.Load()
+	if err != nil {
+		return
+	}
+	counts := map[string]int{}
+	for _, e := range cat.All() {
+		counts[p.Exercises[e.ID].Status()]++
+	}
+	fmt.Fprintf(out, "\nExercises: %d passed, %d started, %d new (nodedive exercise list)\n",
+		counts[progress.ExercisePassed], counts[progress.ExerciseStarted], counts[progress.ExerciseNew])
 }

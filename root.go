@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/exercise/sandbox"
 	"github.com/nodedive/nodedive/labs/scale"
 )
 
@@ -24,6 +25,7 @@ func newRootCmd() *cobra.Command {
 	root.AddGroup(
 		&cobra.Group{ID: groupLearn, Title: "Learn"},
 		&cobra.Group{ID: groupLabs, Title: "Labs"},
+		&cobra.Group{ID: groupPractice, Title: "Exercises"},
 		&cobra.Group{ID: groupQuiz, Title: "Quiz"},
 	)
 	root.AddCommand(
@@ -34,14 +36,16 @@ func newRootCmd() *cobra.Command {
 		newLabCmd(),
 		newProgressCmd(),
 		newQuizCmd(), newGradeCmd(),
+		newExerciseCmd(), newVerifyCmd(), newWatchCmd(),
 	)
 	return root
 }
 
 const (
-	groupLearn = "learn"
-	groupLabs  = "labs"
-	groupQuiz  = "quiz"
+	groupLearn    = "learn"
+	groupLabs     = "labs"
+	groupPractice = "practice"
+	groupQuiz     = "quiz"
 )
 
 // exitError carries a specific process exit status out of a command.
@@ -70,6 +74,10 @@ func runChildRole(args []string) bool {
 	}
 	// A scaling-lab instance: a cluster primary in its own process.
 	if scale.RunChild(args) {
+		return true
+	}
+	// The supervisor of a learner's program under an exercise check.
+	if sandbox.RunChild(args) {
 		return true
 	}
 	return false

@@ -1,5 +1,6 @@
 // Package progress keeps the learner's progress (sections read, where they
-// left off, quiz results and review cards, labs run) in one JSON file.
+// left off, quiz results and review cards, labs run, exercises) in one JSON
+// file.
 //
 // The file is only ever replaced atomically (write a temp file, fsync,
 // rename), and every read-modify-write happens under an exclusive file lock,
@@ -26,7 +27,11 @@ import (
 )
 
 // SchemaVersion is the version of the file format this build writes.
-const SchemaVersion = 1
+//
+// 2 added exercises. A version-1 file loads as is (it has none); a build that
+// only knows version 1 refuses a version-2 file rather than dropping the
+// exercises it cannot see when it next saves.
+const SchemaVersion = 2
 
 // FileName is the progress file inside the state directory.
 const FileName = "progress.json"
@@ -43,6 +48,8 @@ type Progress struct {
 	Last    *Place               `json:"last,omitempty"`
 	Quiz    map[string]*Question `json:"quiz"`
 	Labs    map[string]*Lab      `json:"labs"`
+	// Exercises is keyed by exercise ID (schema 2).
+	Exercises map[string]*Exercise `json:"exercises,omitempty"`
 }
 
 // Lesson is the reading state of one lesson.
@@ -100,6 +107,8 @@ func New() *Progress {
 		Lessons: map[string]*Lesson{},
 		Quiz:    map[string]*Question{},
 		Labs:    map[string]*Lab{},
+
+		Exercises: map[string]*Exercise{},
 	}
 }
 
@@ -113,6 +122,14 @@ func (p *Progress) normalize() {
 	}
 	if p.Labs == nil {
 		p.Labs = map[string]*Lab{}
+	}
+	if p.Exercises == nil {
+		p.Exercises = map[string]*Exercise{}
+	}
+	for id, e := range p.Exercises {
+		if e == nil {
+			delete(p.Exercises, id)
+		}
 	}
 	for id, l := range p.Lessons {
 		if l == nil {
