@@ -229,7 +229,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmd, m.relayout(false))
 	case clearInfoMsg:
 		m.status.clear(msg.serial)
-		return m, nil
+		return m, m.relayout(false)
 
 	case progressSavedMsg:
 		switch {
@@ -269,9 +269,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // deliver hands msg to the screen it is addressed to, wherever it is in the
-// stack. A closed screen's mail is dropped, and what it holds released.
+// stack. Mail for a closed screen (or any, once the app is on its way out,
+// when every screen has been left) is dropped, and what it holds released.
 func (m *Model) deliver(msg addressed) tea.Cmd {
-	if s := m.find(msg.recipient()); s != nil {
+	if s := m.find(msg.recipient()); s != nil && !m.quitting {
 		return s.Update(msg)
 	}
 	if r, ok := msg.(releaser); ok {
@@ -373,7 +374,7 @@ func (m *Model) quit() tea.Cmd {
 	}
 	m.quitting = true
 	m.showHelp = false
-	cmds := m.leaveAll()
+	cmds := append(m.leaveAll(), m.relayout(false))
 	return tea.Batch(append(cmds, func() tea.Msg {
 		m.exit()
 		return quitMsg{}
@@ -438,9 +439,12 @@ func (m *Model) render() string {
 	if m.showHelp {
 		body = m.fullHelp()
 	}
-	// Header, body and footer are each exactly c.width wide.
+	// Header, body and footer are each exactly c.width wide, and together
+	// exactly c.height tall (relayout keeps c.footerLines up to date; the
+	// frame never depends on it being so).
 	footer := m.footerLines()
-	return m.header() + "\n" + fitBlock(body, c.width, c.bodyHeight()) + "\n" + fitBlock(strings.Join(footer, "\n"), c.width, len(footer))
+	bodyH := max(c.height-headerHeight-len(footer), 0)
+	return m.header() + "\n" + fitBlock(body, c.width, bodyH) + "\n" + fitBlock(strings.Join(footer, "\n"), c.width, len(footer))
 }
 
 func (m *Model) header() string {

@@ -111,24 +111,33 @@ func (ch *chores) add(f func()) func() {
 	return run
 }
 
-// finish runs every chore not yet started and waits for all of them, at
-// most d. It reports whether they all ended in time.
+// finish runs every chore not yet started and waits for all of them,
+// including any added meanwhile, at most d. It reports whether they all
+// ended in time.
 func (ch *chores) finish(d time.Duration) bool {
-	ch.mu.Lock()
-	runs := make([]func(), 0, len(ch.pending))
-	for _, r := range ch.pending {
-		runs = append(runs, r)
+	deadline := time.Now().Add(d)
+	for {
+		ch.mu.Lock()
+		runs := make([]func(), 0, len(ch.pending))
+		for _, r := range ch.pending {
+			runs = append(runs, r)
+		}
+		ch.mu.Unlock()
+		if len(runs) == 0 {
+			return true
+		}
+		var wg sync.WaitGroup
+		for _, r := range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r()
+			}()
+		}
+		if !waitGroupFor(&wg, time.Until(deadline)) {
+			return false
+		}
 	}
-	ch.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, r := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r()
-		}()
-	}
-	return waitGroupFor(&wg, d)
 }
 
 // waitGroupFor waits for wg, at most d.

@@ -18,6 +18,8 @@ type KeyMap struct {
 
 	Up, Down, PageUp, PageDown, HalfUp, HalfDown, Top, Bottom key.Binding
 	Select                                                    key.Binding
+	// First and Last are Top and Bottom without g and G, for dashboards.
+	First, Last key.Binding
 
 	// Home
 	SearchAll key.Binding
@@ -93,6 +95,8 @@ func DefaultKeyMap() KeyMap {
 		Top:      b("g/home", "top", "g", "home"),
 		Bottom:   b("G/end", "bottom", "G", "end"),
 		Select:   b("enter", "open", "enter"),
+		First:    b("home", "first", "home"),
+		Last:     b("end", "last", "end"),
 
 		SearchAll: b("/", "search all lessons", "/"),
 
@@ -186,13 +190,7 @@ func (k KeyMap) list() listKeys { return listKeys{k.Up, k.Down, k.Top, k.Bottom}
 
 // dashList is for dashboards, where letters are controls: the arrows and
 // j/k move, home/end jump; g and G stay free for the dashboard.
-func (k KeyMap) dashList() listKeys {
-	return listKeys{
-		Up: k.Up, Down: k.Down,
-		Top:    bind("home", "first", "home"),
-		Bottom: bind("end", "last", "end"),
-	}
-}
+func (k KeyMap) dashList() listKeys { return listKeys{k.Up, k.Down, k.First, k.Last} }
 
 func (lk listKeys) bindings() []key.Binding { return []key.Binding{lk.Up, lk.Down, lk.Top, lk.Bottom} }
 

@@ -483,7 +483,7 @@ func (l *clusterLab) ShortHelp() []key.Binding {
 func (l *clusterLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
 	return [][]key.Binding{
-		{g.Up, g.Down, k.Kill, k.Restart},
+		{g.Up, g.Down, g.First, g.Last, k.Kill, k.Restart},
 		{k.Load, k.KeepAlive, k.Policy, k.Runtime, k.More, k.Fewer},
 		{k.Panel, k.Lesson},
 	}

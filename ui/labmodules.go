@@ -116,6 +116,7 @@ func (l *modulesLab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case nodeVersionMsg:
 		l.node, l.nodeErr = msg.version, msg.err
+		l.layout() // the banner's height may have changed
 		return nil
 	case experimentRunMsg:
 		r := l.runs[msg.name]
@@ -247,10 +248,24 @@ const (
 // listWidth is the width of the experiments list beside the detail.
 func (l *modulesLab) listWidth() int { return min(34, max(l.c.width/3, 22)) }
 
+// banner says which node runs the experiments, or how to get one: that
+// hint is wrapped, never cut.
+func (l *modulesLab) banner() []string {
+	s := l.c.styles
+	w := max(l.c.width, 1)
+	switch {
+	case l.nodeErr != nil:
+		return wrapLines([]string{s.Danger.Render("Node.js is needed for this lab. ") + s.Muted.Render(noderun.InstallHint)}, w)
+	case l.node == "":
+		return []string{ansi.Truncate(s.Muted.Render("Looking for node…"), w, "…")}
+	}
+	return []string{ansi.Truncate(s.Muted.Render("Experiments run on your node v"+l.node+" in a temporary directory."), w, "…")}
+}
+
 // detailSize is the detail pane's size: beside the list, or under a
 // one-line list on narrow terminals (both under the banner).
 func (l *modulesLab) detailSize() (w, h int) {
-	w, h = l.c.width, l.c.bodyHeight()-1
+	w, h = l.c.width, l.c.bodyHeight()-len(l.banner())
 	if w < modulesSideBySide {
 		return w, h - 1
 	}
@@ -288,16 +303,7 @@ func (l *modulesLab) View() string {
 	if l.loadErr != nil {
 		return s.Danger.Render(l.loadErr.Error())
 	}
-	var banner string
-	switch {
-	case l.nodeErr != nil:
-		banner = s.Danger.Render("Node.js is needed for this lab. ") + s.Muted.Render(noderun.InstallHint)
-	case l.node == "":
-		banner = s.Muted.Render("Looking for node…")
-	default:
-		banner = s.Muted.Render("Experiments run on your node v" + l.node + " in a temporary directory.")
-	}
-	banner = ansi.Truncate(banner, w, "…")
+	banner := strings.Join(l.banner(), "\n")
 	dw, dh := l.detailSize()
 	if w < modulesSideBySide {
 		// Narrow: the list collapses to one line above the detail.

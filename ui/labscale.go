@@ -465,7 +465,7 @@ func (l *scaleLab) ShortHelp() []key.Binding {
 func (l *scaleLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
 	return [][]key.Binding{
-		{g.Up, g.Down, k.Kill, k.Revive},
+		{g.Up, g.Down, g.First, g.Last, k.Kill, k.Revive},
 		{k.Load, k.Workload, k.Balancing, k.Cache, k.Queue},
 		{k.Sessions, k.Redis, k.Lesson},
 	}

@@ -415,5 +415,5 @@ func (l *secureLab) ShortHelp() []key.Binding {
 
 func (l *secureLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
-	return [][]key.Binding{{g.Up, g.Down, k.Run, k.RunAll}, {k.Express, k.Side, k.Weak, k.Store, k.Lesson}}
+	return [][]key.Binding{{g.Up, g.Down, g.First, g.Last, k.Run, k.RunAll}, {k.Express, k.Side, k.Weak, k.Store, k.Lesson}}
 }

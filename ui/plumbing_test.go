@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/lessons/progress"
 	"github.com/nodedive/nodedive/lessons/render"
 )
@@ -289,5 +290,38 @@ func TestPredictionBoxIsShownWhole(t *testing.T) {
 		if !strings.Contains(lines[at+1], "first") {
 			t.Errorf("%dx%d: what was typed is not in the box: %q", size[0], size[1], lines[at+1])
 		}
+	}
+}
+
+// TestPassingMessagesWrapAndGo: a long passing message wraps, the body
+// makes room for it, and when its timer fires the frame is whole again.
+func TestPassingMessagesWrapAndGo(t *testing.T) {
+	d := newDriver(t, true, 60, 20)
+	d.keys("4")
+	long := "Express app up at http://127.0.0.1:43123: enter runs a probe, a runs them all; tab switches the details"
+	d.send(infoMsg{kind: infoPlain, text: long})
+	checkFrame(t, d.view(), 60, 20)
+	if !strings.Contains(flat(d.view()), flat(long)) || d.m.c.footerLines < 2 {
+		t.Errorf("the message is not shown whole (footer %d lines):\n%s", d.m.c.footerLines, ansi.Strip(d.view()))
+	}
+	d.send(clearInfoMsg{d.m.status.serial})
+	checkFrame(t, d.view(), 60, 20)
+	if d.m.c.footerLines != 1 || strings.Contains(flat(d.view()), flat(long)) {
+		t.Errorf("the message did not go (footer %d lines)", d.m.c.footerLines)
+	}
+	if r := d.m.top().(*reader); r.vp.Height() != d.m.c.bodyHeight() {
+		t.Errorf("the reader was not laid out again: viewport %d, body %d", r.vp.Height(), d.m.c.bodyHeight())
+	}
+}
+
+// TestModulesLabInstallHintIsWhole: without node, the modules lab's hint
+// (what to install, where from) is wrapped at 80 columns, not cut.
+func TestModulesLabInstallHintIsWhole(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	d := newDriver(t, true, 80, 24)
+	openLabScreen(t, d, "modules")
+	checkFrame(t, d.view(), 80, 24)
+	if !strings.Contains(flat(d.view()), flat(noderun.InstallHint)) {
+		t.Errorf("the install hint is cut:\n%s", ansi.Strip(d.view()))
 	}
 }

@@ -152,7 +152,7 @@ func (r *reader) runPaneView(w int) string {
 	case p.running:
 		lines = []string{s.Warning.Render("running…")}
 	case p.err != nil:
-		lines = []string{s.Danger.Render(p.err.Error())}
+		lines = wrapLines([]string{s.Danger.Render(p.err.Error())}, w-4)
 	default:
 		out := strings.TrimRight(p.res.Output, "\n")
 		if out != "" {
