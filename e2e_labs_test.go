@@ -200,7 +200,7 @@ func TestLabsInTmux(t *testing.T) {
 
 	t.Run("cluster", func(t *testing.T) {
 		s := newTmuxSession(t, 80, 24)
-		s.openLab(3, "listening")
+		s.openLab(3, ") is listening")
 		s.fits(80)
 		s.keys("s")
 		s.waitFor("this load: pid")
@@ -222,7 +222,7 @@ func TestLabsInTmux(t *testing.T) {
 		if _, err := os.Stat(nodeOnPath()); err == nil {
 			s.keys("s", "g") // the runtime switch: the same cluster on Node
 			s.waitFor("runtime node")
-			s.waitForWithin("listening", 30*time.Second)
+			s.waitForWithin(") is listening", 30*time.Second)
 		}
 		s.quitAndCheck(t)
 	})
@@ -259,44 +259,50 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// TestSigtermWithALabRunning sends SIGTERM to the app while a lesson and
-// its cluster lab are open: the app must stop the lab (no process left),
-// write where the learner was in the lesson, and exit 0.
+// TestSigtermWithALabRunning sends SIGTERM (and SIGHUP, as when the
+// terminal goes away) to the app while a lesson and its cluster lab are
+// open: the app must stop the lab (no process left), write where the
+// learner was in the lesson, and exit 0.
 func TestSigtermWithALabRunning(t *testing.T) {
-	s := newTmuxSession(t, 100, 30)
-	s.waitFor("LESSONS")
-	s.keys("4")
-	s.waitFor("§1/")
-	s.keys("]", "]")
-	s.waitFor("§3/")
-	s.keys("L")
-	s.waitForWithin("listening", labStart)
-	pid := s.appPid()
-	kids := descendants(pid)
-	if len(kids) < 2 {
-		t.Fatalf("the cluster lab runs %d processes, want its workers", len(kids))
-	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if code := s.waitExit(20 * time.Second); code != "0" {
-		t.Errorf("after SIGTERM the app exited with status %s", code)
-	}
-	checkAllGone(t, append(kids, pid))
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			s := newTmuxSession(t, 100, 30)
+			s.waitFor("LESSONS")
+			s.keys("4")
+			s.waitFor("§1/")
+			s.keys("]", "]")
+			s.waitFor("§3/")
+			s.keys("L")
+			s.waitFor("Workers · q14")
+			s.waitForWithin(") is listening", labStart)
+			pid := s.appPid()
+			kids := descendants(pid)
+			if len(kids) < 2 {
+				t.Fatalf("the cluster lab runs %d processes, want its workers", len(kids))
+			}
+			if err := syscall.Kill(pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := s.waitExit(20 * time.Second); code != "0" {
+				t.Errorf("after %v the app exited with status %s", sig, code)
+			}
+			checkAllGone(t, append(kids, pid))
 
-	data, err := os.ReadFile(filepath.Join(s.home, "state", "progress.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var saved struct {
-		Lessons map[string]struct {
-			Section string `json:"section"`
-		} `json:"lessons"`
-	}
-	if err := json.Unmarshal(data, &saved); err != nil {
-		t.Fatal(err)
-	}
-	if sec := saved.Lessons["q14"].Section; sec == "" || sec == "definition" {
-		t.Errorf("SIGTERM did not save the place in the lesson (section %q):\n%s", sec, data)
+			data, err := os.ReadFile(filepath.Join(s.home, "state", "progress.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var saved struct {
+				Lessons map[string]struct {
+					Section string `json:"section"`
+				} `json:"lessons"`
+			}
+			if err := json.Unmarshal(data, &saved); err != nil {
+				t.Fatal(err)
+			}
+			if sec := saved.Lessons["q14"].Section; sec == "" || sec == "definition" {
+				t.Errorf("%v did not save the place in the lesson (section %q):\n%s", sig, sec, data)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"syscall"
 
 	"charm.land/fang/v2"
@@ -45,7 +46,7 @@ func execute(ctx context.Context) int {
 	opts := []fang.Option{
 		// Every way of being told to stop cancels the command's context;
 		// the app and the labs then shut down through their one exit path.
-		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP),
+		fang.WithNotifySignal(stopSignals()...),
 		fang.WithErrorHandler(printError),
 		fang.WithColorSchemeFunc(func(lipgloss.LightDarkFunc) fang.ColorScheme {
 			return fang.DefaultColorScheme(lipgloss.LightDark(helpDark()))
@@ -58,6 +59,17 @@ func execute(ctx context.Context) int {
 		return exitCode(err)
 	}
 	return 0
+}
+
+// stopSignals are the signals that end a command: ctrl+c, kill, and the
+// terminal going away. SIGHUP is left alone when it is ignored (nohup):
+// asking to be notified of it would undo that.
+func stopSignals() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
 }
 
 // hideStdinFromFang gives os.Stdin a stand-in that is not a terminal until
