@@ -66,3 +66,28 @@ func rssKB(pid int) int {
 	}
 	return 0
 }
+
+// BenchmarkSilentTerminal times commands on a pty that answers no terminal
+// queries (runInSilentPty), from start to exit. Targets: read under 1 s,
+// --help under 0.3 s. Each read renders afresh (a new cache directory).
+func BenchmarkSilentTerminal(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"read", []string{"read", "q14"}},
+		{"help", []string{"--help"}},
+		{"error", []string{"read", "custer"}},
+		{"version", []string{"--version"}}, // no query: the floor
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			binary(b)
+			var total time.Duration
+			for b.Loop() {
+				_, took, _ := runInSilentPty(b, 15*time.Second, c.args...)
+				total += took
+			}
+			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/command")
+		})
+	}
+}

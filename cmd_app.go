@@ -18,7 +18,9 @@ import (
 // startApp opens the full-screen app; opts adjust where it starts (a
 // lesson, a quiz).
 func startApp(cmd *cobra.Command, opts ...func(*ui.Options)) error {
-	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+	in, _ := cmd.InOrStdin().(*os.File)
+	out, _ := cmd.OutOrStdout().(*os.File)
+	if in == nil || out == nil || !term.IsTerminal(in.Fd()) || !term.IsTerminal(out.Fd()) {
 		return errors.New("the app needs a terminal; for scripts use the subcommands (nodedive --help), e.g. nodedive read q14")
 	}
 	course, err := lessons.Load()
@@ -47,6 +49,8 @@ func startApp(cmd *cobra.Command, opts ...func(*ui.Options)) error {
 		Store:    store,
 		Progress: p,
 		Notice:   notice,
+		Input:    in,
+		Output:   out,
 	}
 	for _, f := range opts {
 		f(&o)

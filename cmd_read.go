@@ -20,6 +20,44 @@ const defaultWidth = 80
 // maxWidth keeps lines readable on very wide terminals.
 const maxWidth = 120
 
+// maxFlagWidth is the widest --width accepted: wider than any screen, and
+// a bound on the work of rendering.
+const maxFlagWidth = 500
+
+// checkWidth refuses a --width nothing can be read at.
+func checkWidth(w int) error {
+	if w < render.MinWidth || w > maxFlagWidth {
+		return fmt.Errorf("--width %d: lessons wrap at %d to %d columns (leave --width out to fit the terminal)",
+			w, render.MinWidth, maxFlagWidth)
+	}
+	return nil
+}
+
+// outputWidth is the wrap width for out: the terminal's width up to
+// maxWidth, or defaultWidth when out is not a terminal.
+func outputWidth(out *os.File) int {
+	if out != nil && term.IsTerminal(out.Fd()) {
+		if w, _, err := term.GetSize(out.Fd()); err == nil && w > 0 {
+			return max(min(w, maxWidth), render.MinWidth)
+		}
+	}
+	return defaultWidth
+}
+
+// readStyle picks the style: --plain, then --style, then the output (only
+// that last case may ask the terminal for its background).
+func readStyle(out *os.File, style string, plain bool) (render.Style, error) {
+	switch {
+	case plain:
+		return render.Plain, nil
+	case style != "":
+		return render.ParseStyle(style)
+	case out == nil:
+		return render.Plain, nil
+	}
+	return cliStyle(out), nil
+}
+
 func newReadCmd() *cobra.Command {
 	var (
 		section string
@@ -40,6 +78,11 @@ func newReadCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeLessonIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("width") {
+				if err := checkWidth(width); err != nil {
+					return err
+				}
+			}
 			l, err := lessonArg(args[0])
 			if err != nil {
 				return err
@@ -58,22 +101,12 @@ func newReadCmd() *cobra.Command {
 			}
 
 			outFile, _ := out.(*os.File)
-			st := render.Plain
-			if !plain && outFile != nil {
-				st = cliStyle(outFile)
+			st, err := readStyle(outFile, style, plain)
+			if err != nil {
+				return err
 			}
-			if style != "" && !plain {
-				if st, err = render.ParseStyle(style); err != nil {
-					return err
-				}
-			}
-			if width <= 0 {
-				width = defaultWidth
-				if outFile != nil && term.IsTerminal(outFile.Fd()) {
-					if w, _, err := term.GetSize(outFile.Fd()); err == nil && w > 0 {
-						width = min(w, maxWidth)
-					}
-				}
+			if !cmd.Flags().Changed("width") {
+				width = outputWidth(outFile)
 			}
 			cacheDir := filepath.Join(dirs().Cache, "render")
 			if noCache {
@@ -84,7 +117,8 @@ func newReadCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&section, "section", "s", "", "print only this section: its number (see --toc) or name")
-	f.IntVarP(&width, "width", "w", 0, "wrap at this many columns (default: the terminal width, or 80)")
+	f.IntVarP(&width, "width", "w", 0, fmt.Sprintf("wrap at this many columns, %d to %d (default: the terminal width up to %d, or %d)",
+		render.MinWidth, maxFlagWidth, maxWidth, defaultWidth))
 	f.BoolVar(&plain, "plain", false, "no colours or escape sequences, whatever the output is")
 	f.StringVar(&style, "style", "", "force a style: dark, light or plain (default: from the terminal)")
 	f.BoolVar(&toc, "toc", false, "print the lesson's table of contents with section numbers")

@@ -37,6 +37,9 @@ func newRunCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeLessonIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout <= 0 {
+				return fmt.Errorf("--timeout %s: the time limit must be above zero, e.g. --timeout 10s", timeout)
+			}
 			l, err := lessonArg(args[0])
 			if err != nil {
 				return err

@@ -20,11 +20,14 @@ import (
 
 var (
 	buildOnce sync.Once
+	buildDir  string
 	builtBin  string
 	buildErr  error
 )
 
-// binary builds nodedive once per test run, the way a user gets it.
+// TestMain removes the binary the tests built (43 MB) when they are done.
+// binary builds nodedive once per test run, the way a user gets it; every
+// test that runs the binary shares it.
 func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -33,6 +36,7 @@ func binary(t testing.TB) string {
 			buildErr = err
 			return
 		}
+		buildDir = dir
 		builtBin = filepath.Join(dir, "nodedive")
 		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
 		if err != nil {
@@ -52,14 +56,15 @@ type tmuxSession struct {
 	socket string
 	name   string
 	status string // file the wrapper writes the app's exit status to
+	home   string // the app's NODEDIVE_HOME
 }
 
 func newTmuxSession(t *testing.T, w, h int, env ...string) *tmuxSession {
 	nodetest.RequireTool(t, "tmux", "apt install tmux")
 	bin := binary(t)
 	dir := t.TempDir()
-	s := &tmuxSession{t: t, socket: filepath.Join(dir, "tmux.sock"), name: "nd", status: filepath.Join(dir, "status")}
 	home := filepath.Join(dir, "home")
+	s := &tmuxSession{t: t, socket: filepath.Join(dir, "tmux.sock"), name: "nd", status: filepath.Join(dir, "status"), home: home}
 	script := fmt.Sprintf("env NODEDIVE_HOME=%s %s %s; echo $? > %s", home, strings.Join(env, " "), bin, s.status)
 	s.tmux("new-session", "-d", "-s", s.name, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), script)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
@@ -84,7 +89,13 @@ func (s *tmuxSession) keys(keys ...string) {
 // waitFor polls the pane until it shows want.
 func (s *tmuxSession) waitFor(want string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	return s.waitForWithin(want, 10*time.Second)
+}
+
+// waitForWithin polls the pane until it shows want, at most d.
+func (s *tmuxSession) waitForWithin(want string, d time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		screen := s.screen()
 		if strings.Contains(screen, want) {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -12,10 +13,11 @@ import (
 	"github.com/nodedive/nodedive/lessons/render"
 )
 
-// bgQueryTimeout bounds how long `read` waits for the terminal to say its
+// bgQueryTimeout bounds how long the CLI waits for the terminal to say its
 // background colour. Terminals that answer do so in a few milliseconds; a
-// bare pty or some multiplexers never answer, and must not stall the command.
-const bgQueryTimeout = 120 * time.Millisecond
+// bare pty, an Emacs shell or a CI runner never answers, and must not stall
+// a command: `--help` has to be on screen well within 0.3 s there.
+const bgQueryTimeout = 100 * time.Millisecond
 
 // cliStyle picks the rendering style for output to out: plain when it is not
 // a terminal or NO_COLOR is set, otherwise dark or light from the terminal.
@@ -23,20 +25,42 @@ func cliStyle(out *os.File) render.Style {
 	if os.Getenv("NO_COLOR") != "" || !term.IsTerminal(out.Fd()) {
 		return render.Plain
 	}
-	if dark, ok := darkFromColorFGBG(os.Getenv("COLORFGBG")); ok {
-		return styleFor(dark)
-	}
-	if dark, ok := queryDarkBackground(bgQueryTimeout); ok {
-		return styleFor(dark)
-	}
-	return render.Dark
-}
-
-func styleFor(dark bool) render.Style {
-	if dark {
+	if terminalDark() {
 		return render.Dark
 	}
 	return render.Light
+}
+
+var background struct {
+	once sync.Once
+	dark bool
+}
+
+// terminalDark reports whether the terminal's background is dark, asking
+// it at most once per process and for at most bgQueryTimeout. Without an
+// answer it says dark, the common case.
+func terminalDark() bool {
+	background.once.Do(func() {
+		background.dark = true
+		if dark, ok := darkFromColorFGBG(os.Getenv("COLORFGBG")); ok {
+			background.dark = dark
+			return
+		}
+		if !mayQueryTerminal() {
+			return
+		}
+		if dark, ok := queryDarkBackground(bgQueryTimeout); ok {
+			background.dark = dark
+		}
+	})
+	return background.dark
+}
+
+// mayQueryTerminal rules out terminals known not to answer escape-sequence
+// queries (TERM=dumb is what Emacs' shell and many CI runners set).
+func mayQueryTerminal() bool {
+	t := os.Getenv("TERM")
+	return t != "" && t != "dumb"
 }
 
 // darkFromColorFGBG reads the "fg;bg" hint some terminals export: background
@@ -55,24 +79,33 @@ var deviceAttributes = regexp.MustCompile(`\x1b\[\?[0-9;]*c`)
 var oscBackground = regexp.MustCompile(`\]11;rgba?:([0-9a-fA-F]+)/([0-9a-fA-F]+)/([0-9a-fA-F]+)`)
 
 // queryDarkBackground asks the controlling terminal for its background
-// colour (OSC 11), followed by a device-attributes request that every
-// terminal answers, and waits at most timeout.
+// colour (OSC 11), followed by a device-attributes request that answering
+// terminals always reply to, and waits at most timeout.
+//
+// The deadline only works while the tty stays in Go's poller: calling
+// tty.Fd() would switch it to blocking mode and a silent terminal would
+// then hang the read forever (with Ctrl-C swallowed by raw mode). So the
+// descriptor is only ever reached through SyscallConn.
 func queryDarkBackground(timeout time.Duration) (dark, ok bool) {
+	deadline := time.Now().Add(timeout)
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
 		return false, false
 	}
 	defer tty.Close()
-	state, err := term.MakeRaw(tty.Fd())
+	if err := tty.SetReadDeadline(deadline); err != nil {
+		return false, false // not pollable: a read could block for good
+	}
+	rc, err := tty.SyscallConn()
 	if err != nil {
 		return false, false
 	}
-	defer term.Restore(tty.Fd(), state) //nolint:errcheck // best effort: the query is over either way
-	if _, err := tty.WriteString("\x1b]11;?\x07\x1b[c"); err != nil {
+	var state *term.State
+	if err := rc.Control(func(fd uintptr) { state, err = term.MakeRaw(fd) }); err != nil || state == nil {
 		return false, false
 	}
-	// A tty opened this way is pollable, so the deadline works.
-	if err := tty.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+	defer rc.Control(func(fd uintptr) { _ = term.Restore(fd, state) }) //nolint:errcheck // best effort: the query is over either way
+	if _, err := tty.WriteString("\x1b]11;?\x07\x1b[c"); err != nil {
 		return false, false
 	}
 	var got []byte
@@ -84,7 +117,13 @@ func queryDarkBackground(timeout time.Duration) (dark, ok bool) {
 			break
 		}
 	}
-	m := oscBackground.FindSubmatch(got)
+	return parseBackground(got)
+}
+
+// parseBackground reads an OSC 11 answer ("]11;rgb:RRRR/GGGG/BBBB") and
+// reports whether the colour is dark.
+func parseBackground(answer []byte) (dark, ok bool) {
+	m := oscBackground.FindSubmatch(answer)
 	if m == nil {
 		return false, false
 	}

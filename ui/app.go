@@ -5,10 +5,13 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -50,6 +53,9 @@ type Options struct {
 	// QuizMock false, or a mock interview with QuizMock true.
 	Quiz     *string
 	QuizMock bool
+	// Input and Output are the terminal; nil means os.Stdin and os.Stdout.
+	Input  io.Reader
+	Output io.Writer
 }
 
 // Model is the root bubbletea model.
@@ -65,6 +71,13 @@ type Model struct {
 	// The quiz to open once the bank is loaded (nodedive quiz).
 	quizTopic *string
 	quizMock  bool
+
+	// The one way out (see exit): quitting is set when it starts; left
+	// once every screen has been left.
+	cancel   context.CancelFunc
+	quitting bool
+	left     bool
+	exitOnce sync.Once
 }
 
 // New builds the app. It does no I/O: progress comes in Options.
@@ -85,32 +98,59 @@ func New(o Options) *Model {
 	if o.CacheDir == "" {
 		o.CacheDir = filepath.Join(os.TempDir(), "nodedive-cache")
 	}
+	// The app's life is its own, not the caller's: a signal asks the app to
+	// quit through its exit path rather than killing it mid-way.
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &common{
-		styles:   appStyles(dark),
-		keys:     DefaultKeyMap(),
-		width:    80,
-		height:   24,
-		course:   o.Course,
-		renderer: o.Renderer,
-		progress: o.Progress,
-		now:      o.Now,
-		cacheDir: o.CacheDir,
+		styles:      appStyles(dark),
+		keys:        DefaultKeyMap(),
+		width:       80,
+		height:      24,
+		footerLines: 1,
+		ctx:         ctx,
+		chores:      newChores(),
+		course:      o.Course,
+		renderer:    o.Renderer,
+		progress:    o.Progress,
+		now:         o.Now,
+		cacheDir:    o.CacheDir,
 	}
 	if o.Store != nil {
 		c.saver = &saver{store: o.Store}
 	}
-	m := &Model{c: c, help: help.New(), askedBg: o.Dark == nil, notice: o.Notice, open: o.Open, quizTopic: o.Quiz, quizMock: o.QuizMock}
+	m := &Model{c: c, help: help.New(), askedBg: o.Dark == nil, notice: o.Notice, open: o.Open, quizTopic: o.Quiz, quizMock: o.QuizMock, cancel: cancel}
 	m.stack = []screen{newHome(c)}
 	m.applyHelpStyles()
 	return m
 }
 
-// Run starts the app on the terminal and blocks until it quits.
+// stopMsg asks the app to quit from outside (a signal): it takes the same
+// way out as q and ctrl+c.
+type stopMsg struct{}
+
+// Run starts the app on the terminal and blocks until it quits. When ctx
+// ends (SIGINT, SIGTERM, SIGHUP) the app quits the way q does: labs are
+// stopped and progress is written before Run returns. If the program ends
+// any other way (the terminal is gone), Run does that clean-up itself.
 func Run(ctx context.Context, o Options) error {
-	p := tea.NewProgram(New(o), tea.WithContext(ctx))
+	m := New(o)
+	opts := []tea.ProgramOption{tea.WithoutSignalHandler()} // signals arrive through ctx
+	if o.Input != nil {
+		opts = append(opts, tea.WithInput(o.Input))
+	}
+	if o.Output != nil {
+		opts = append(opts, tea.WithOutput(o.Output))
+	}
+	p := tea.NewProgram(m, opts...)
+	stop := context.AfterFunc(ctx, func() { p.Send(stopMsg{}) })
+	defer stop()
 	_, err := p.Run()
-	if err != nil && ctx.Err() != nil {
-		return nil // interrupted from outside: a normal way to leave
+	if !m.left {
+		m.leaveAll() // the event loop is over: nothing else touches the screens
+	}
+	m.exit()
+	if errors.Is(err, tea.ErrInterrupted) {
+		return nil
 	}
 	return err
 }
@@ -118,7 +158,7 @@ func Run(ctx context.Context, o Options) error {
 // Init starts the first screen, loads the quiz bank and asks the terminal
 // for its background.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.top().Init(), loadBank}
+	cmds := []tea.Cmd{m.resizeScreen(m.top()), m.top().Init(), loadBank}
 	if m.askedBg {
 		// Asked, not awaited: the first frame is drawn dark at once and
 		// redrawn if the terminal says it is light.
@@ -139,17 +179,26 @@ func (m *Model) Init() tea.Cmd {
 
 func (m *Model) top() screen { return m.stack[len(m.stack)-1] }
 
-// Update handles app-wide messages and hands the rest to the top screen.
+// find returns the open screen with address id, or nil.
+func (m *Model) find(id screenID) screen {
+	for _, s := range m.stack {
+		if s.address() == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// Update handles app-wide messages, delivers addressed ones to their
+// screen and hands input to the top screen.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if msg, ok := msg.(addressed); ok {
+		return m, m.deliver(msg)
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.width, m.c.height = max(msg.Width, 0), max(msg.Height, 0)
-		m.help.SetWidth(m.c.width)
-		var cmds []tea.Cmd
-		for _, s := range m.stack {
-			cmds = append(cmds, s.Update(msg))
-		}
-		return m, tea.Batch(cmds...)
+		return m, m.relayout(true)
 
 	case tea.BackgroundColorMsg:
 		if m.c.styles.Dark == msg.IsDark() {
@@ -176,10 +225,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 
 	case infoMsg:
-		return m, m.status.set(m.c, msg)
+		cmd := m.status.set(m.c, msg)
+		return m, tea.Batch(cmd, m.relayout(false))
 	case clearInfoMsg:
 		m.status.clear(msg.serial)
-		return m, nil
+		return m, m.relayout(false)
 
 	case progressSavedMsg:
 		switch {
@@ -191,12 +241,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 
 	case pushMsg:
+		if m.quitting {
+			return m, nil
+		}
 		m.stack = append(m.stack, msg.s)
 		m.showHelp = false
-		return m, tea.Batch(msg.s.Update(tea.WindowSizeMsg{Width: m.c.width, Height: m.c.height}), msg.s.Init())
+		return m, tea.Batch(m.resizeScreen(msg.s), msg.s.Init())
 
 	case popMsg:
 		return m, m.popScreen()
+
+	case stopMsg:
+		return m, m.quit()
 
 	case quitMsg:
 		return m, tea.Quit
@@ -206,7 +262,48 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, cmd
 		}
 	}
+	if m.quitting {
+		return m, nil // on the way out: no new work
+	}
 	return m, m.top().Update(msg)
+}
+
+// deliver hands msg to the screen it is addressed to, wherever it is in the
+// stack. Mail for a closed screen (or any, once the app is on its way out,
+// when every screen has been left) is dropped, and what it holds released.
+func (m *Model) deliver(msg addressed) tea.Cmd {
+	if s := m.find(msg.recipient()); s != nil && !m.quitting {
+		return s.Update(msg)
+	}
+	if r, ok := msg.(releaser); ok {
+		if f := r.release(); f != nil {
+			return m.c.chore(f)
+		}
+	}
+	return nil
+}
+
+// relayout works out the footer's height and, when the body's size changed
+// (or force), lets every screen lay itself out again.
+func (m *Model) relayout(force bool) tea.Cmd {
+	before := m.c.bodyHeight()
+	m.c.footerLines = len(m.footerLines())
+	if !force && m.c.bodyHeight() == before {
+		return nil
+	}
+	var cmds []tea.Cmd
+	for _, s := range m.stack {
+		cmds = append(cmds, m.resizeScreen(s))
+	}
+	return tea.Batch(cmds...)
+}
+
+// resizeScreen calls the screen's resize hook, if it has one.
+func (m *Model) resizeScreen(s screen) tea.Cmd {
+	if r, ok := s.(resizer); ok {
+		return r.Resize()
+	}
+	return nil
 }
 
 // loadBank parses the question bank in the background: the home screen
@@ -216,7 +313,7 @@ func loadBank() tea.Msg {
 	return bankLoadedMsg{bank: b, err: err}
 }
 
-// quitMsg ends the program once pending saves have been issued.
+// quitMsg ends the program once the exit's clean-up is done.
 type quitMsg struct{}
 
 // globalKey handles keys that work on every screen.
@@ -225,6 +322,8 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m.quit(), true
+	case m.quitting:
+		return nil, true
 	case m.top().Capturing():
 		return nil, false
 	case key.Matches(msg, k.Help):
@@ -233,6 +332,9 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case m.showHelp && key.Matches(msg, k.Back):
 		m.showHelp = false
 		return nil, true
+	case key.Matches(msg, k.Back) && m.status.notice.text != "":
+		m.status.dismiss()
+		return m.relayout(false), true
 	case key.Matches(msg, k.Back):
 		if b, ok := m.top().(backer); ok {
 			if cmd, handled := b.Back(); handled {
@@ -247,9 +349,9 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// popScreen closes the top screen, letting it save first.
+// popScreen closes the top screen, letting it save and stop first.
 func (m *Model) popScreen() tea.Cmd {
-	if len(m.stack) == 1 {
+	if len(m.stack) == 1 || m.quitting {
 		return nil
 	}
 	var cmd tea.Cmd
@@ -257,41 +359,59 @@ func (m *Model) popScreen() tea.Cmd {
 		cmd = l.Leave()
 	}
 	m.stack = m.stack[:len(m.stack)-1]
-	// The screen below may have been sized for another terminal size, and
+	// The screen below may have been laid out for another size, and
 	// progress shown on it may have changed.
-	return tea.Batch(cmd, m.top().Update(tea.WindowSizeMsg{Width: m.c.width, Height: m.c.height}), m.top().Update(resumedMsg{}))
+	return tea.Batch(cmd, m.resizeScreen(m.top()), m.top().Update(resumedMsg{}))
 }
 
-// quit lets every open screen clean up (stop labs, queue its last
-// progress), waits until that and all queued progress are done, bounded,
-// then quits.
+// quit is the app's one way out, whatever asked for it (q on the home
+// screen, ctrl+c, a signal): every screen is left (labs stop, places are
+// queued for saving), then a Cmd waits for that and for the progress file,
+// bounded, and ends the program.
 func (m *Model) quit() tea.Cmd {
-	var cleanups []tea.Cmd
+	if m.quitting {
+		return nil
+	}
+	m.quitting = true
+	m.showHelp = false
+	cmds := append(m.leaveAll(), m.relayout(false))
+	return tea.Batch(append(cmds, func() tea.Msg {
+		m.exit()
+		return quitMsg{}
+	})...)
+}
+
+// leaveAll leaves every open screen, top first. The clean-ups they start
+// are chores, which exit waits for; the Cmds returned only report.
+func (m *Model) leaveAll() []tea.Cmd {
+	m.left = true
+	var cmds []tea.Cmd
 	for i := len(m.stack) - 1; i >= 0; i-- {
 		if l, ok := m.stack[i].(leaver); ok {
-			cleanups = append(cleanups, l.Leave())
+			cmds = append(cmds, l.Leave())
 		}
 	}
-	sv := m.c.saver
-	return func() tea.Msg {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			for _, c := range cleanups {
-				if c != nil {
-					c()
-				}
-			}
-		}()
-		select {
-		case <-done:
-		case <-time.After(6 * time.Second):
+	return cmds
+}
+
+// Bounds of the exit: labs get this long to stop (a cluster drains its
+// workers for up to 10 s), the progress file this long to be written.
+const (
+	exitChoresLimit = 12 * time.Second
+	exitSaveLimit   = 5 * time.Second
+)
+
+// exit waits for the clean-ups and the progress file, then ends the app's
+// context, which kills whatever is still running. It runs once; a second
+// call waits for the first. It touches no screen, so a Cmd may run it.
+func (m *Model) exit() {
+	m.exitOnce.Do(func() {
+		m.c.chores.finish(exitChoresLimit)
+		if sv := m.c.saver; sv != nil {
+			sv.wait(exitSaveLimit)
 		}
-		if sv != nil {
-			sv.wait(5 * time.Second)
-		}
-		return quitMsg{}
-	}
+		m.cancel()
+	})
 }
 
 // stylesChangedMsg tells screens the palette changed (dark/light).
@@ -319,8 +439,12 @@ func (m *Model) render() string {
 	if m.showHelp {
 		body = m.fullHelp()
 	}
-	// Header, body and footer are each exactly c.width wide.
-	return m.header() + "\n" + fitBlock(body, c.width, c.bodyHeight()) + "\n" + fitBlock(m.footer(), c.width, footerHeight)
+	// Header, body and footer are each exactly c.width wide, and together
+	// exactly c.height tall (relayout keeps c.footerLines up to date; the
+	// frame never depends on it being so).
+	footer := m.footerLines()
+	bodyH := max(c.height-headerHeight-len(footer), 0)
+	return m.header() + "\n" + fitBlock(body, c.width, bodyH) + "\n" + fitBlock(strings.Join(footer, "\n"), c.width, len(footer))
 }
 
 func (m *Model) header() string {
@@ -334,17 +458,50 @@ func (m *Model) header() string {
 	return spread(left, right, m.c.width)
 }
 
-func (m *Model) footer() string {
-	s := m.c.styles
-	if m.status.active() {
-		st := s.Status[m.status.msg.kind]
-		return ansi.Truncate(st.Render(m.status.msg.text), m.c.width, "…")
+// footerLines is the footer: a notice, wrapped to the width, that stays
+// until dismissed; then a passing message, or the keys of the screen.
+func (m *Model) footerLines() []string {
+	c := m.c
+	s := c.styles
+	w := max(c.width, 1)
+	// However long the messages, the body keeps half the screen.
+	room := max((c.height-headerHeight)/2, 1)
+	var lines []string
+	if n := m.status.notice; n.text != "" {
+		lines = wrapLines([]string{s.Status[n.kind].Render(n.text) + s.Muted.Render("  (esc: dismiss)")}, w)
 	}
-	bindings := append(m.top().ShortHelp(), m.c.keys.Help)
-	if !m.top().Capturing() {
-		bindings = append(bindings, m.c.keys.Back)
+	last := []string{m.keysLine()}
+	switch {
+	case m.quitting:
+		last = wrapLines([]string{s.Status[infoPlain].Render("stopping labs and saving progress…")}, w)
+	case m.status.flash.text != "":
+		f := m.status.flash
+		last = wrapLines([]string{s.Status[f.kind].Render(f.text)}, w)
 	}
-	return ansi.Truncate(m.help.ShortHelpView(bindings), m.c.width, "…")
+	lines = append(lines, last...)
+	if len(lines) > room {
+		lines = lines[:room]
+		lines[room-1] = ansi.Truncate(lines[room-1], w-1, "") + "…"
+	}
+	return lines
+}
+
+// keysLine shows the screen's main keys, as many as fit, and always help
+// and back (or quit, while the screen reads text).
+func (m *Model) keysLine() string {
+	k := m.c.keys
+	always := []key.Binding{k.Help, k.Back}
+	if m.top().Capturing() {
+		always = []key.Binding{k.Quit}
+	}
+	short := m.top().ShortHelp()
+	for n := len(short); n >= 0; n-- {
+		line := m.help.ShortHelpView(append(short[:n:n], always...))
+		if ansi.StringWidth(line) <= m.c.width {
+			return line
+		}
+	}
+	return ansi.Truncate(m.help.ShortHelpView(always), m.c.width, "…")
 }
 
 func (m *Model) fullHelp() string {

@@ -25,13 +25,14 @@ type homeEntry struct {
 // home is the start screen: the topics with progress, the way back into
 // the last lesson, and the doors to quizzes, reviews and labs.
 type home struct {
+	addr
 	c       *common
 	entries []homeEntry
 	cursor  int
 }
 
 func newHome(c *common) *home {
-	h := &home{c: c}
+	h := &home{addr: c.newAddr(), c: c}
 	h.build()
 	return h
 }
@@ -94,7 +95,7 @@ func (h *home) Update(msg tea.Msg) tea.Cmd {
 	case resumedMsg:
 		h.build()
 	case tea.KeyPressMsg:
-		if c, ok := moveCursor(k, msg, h.cursor, len(h.entries)); ok {
+		if c, ok := h.listKeys().move(msg, h.cursor, len(h.entries)); ok {
 			h.cursor = c
 			return nil
 		}
@@ -148,12 +149,7 @@ func (h *home) View() string {
 		lines = append(lines, h.entryLine(e, i == h.cursor, w))
 	}
 	// Keep the cursor in view on short terminals.
-	height := c.bodyHeight()
-	if len(lines) > height {
-		start := min(max(cursorLine-height/2, 0), len(lines)-height)
-		lines = lines[start : start+height]
-	}
-	return strings.Join(lines, "\n")
+	return strings.Join(window(lines, cursorLine, cursorLine, c.bodyHeight()), "\n")
 }
 
 // Column layout of lesson rows, chosen by width.
@@ -242,6 +238,8 @@ func padRight(s string, w int) string {
 	}
 	return s
 }
+
+func (h *home) listKeys() listKeys { return h.c.keys.list() }
 
 func (h *home) Title() string   { return "Home" }
 func (h *home) Meta() string    { return fmt.Sprintf("%d lessons", len(h.c.course.Lessons)) }

@@ -5,13 +5,21 @@ import (
 	tea "charm.land/bubbletea/v2"
 )
 
-// KeyMap is every key binding of the app, grouped by where it applies. Help
-// text comes from the bindings themselves, so it cannot drift.
+// KeyMap is every key binding of the app: the app's own, the shared ones
+// (lists, paging, text inputs) and each screen's group. Help text comes
+// from the bindings themselves, so it cannot drift.
+//
+// The app tries its keys first (Quit always; Help and Back unless the
+// screen is reading text), then a screen tries the list keys it moves with
+// (see lister), then its own. TestNoScreenBindingIsShadowed checks that no
+// screen binding is taken by one tried before it.
 type KeyMap struct {
 	Quit, Back, Help key.Binding
 
 	Up, Down, PageUp, PageDown, HalfUp, HalfDown, Top, Bottom key.Binding
 	Select                                                    key.Binding
+	// First and Last are Top and Bottom without g and G, for dashboards.
+	First, Last key.Binding
 
 	// Home
 	SearchAll key.Binding
@@ -26,6 +34,43 @@ type KeyMap struct {
 
 	// Text inputs
 	Submit, Cancel, SwitchScope key.Binding
+
+	Quiz    QuizKeys
+	Modules ModulesKeys
+	Emitter EmitterKeys
+	Scale   ScaleKeys
+	Cluster ClusterKeys
+	Secure  SecureKeys
+}
+
+// QuizKeys are the quiz screen's.
+type QuizKeys struct {
+	Submit, Edit, Next, Skip, Toggle, Choose, True, False, RunSnippet, Lesson key.Binding
+}
+
+// ModulesKeys are the modules lab's.
+type ModulesKeys struct {
+	Predict, Run, RunAll, Submit, StopEdit, ScrollDown, ScrollUp key.Binding
+}
+
+// EmitterKeys are the EventEmitter lab's.
+type EmitterKeys struct {
+	Deposit, Withdraw, More, Less, Toggle, Restart, Notes, Script key.Binding
+}
+
+// ScaleKeys are the scaling lab's.
+type ScaleKeys struct {
+	Load, Workload, Kill, Revive, Balancing, Cache, Queue, Sessions, Redis, Lesson key.Binding
+}
+
+// ClusterKeys are the cluster lab's.
+type ClusterKeys struct {
+	Load, Kill, Restart, Policy, KeepAlive, Runtime, More, Fewer, Panel, Lesson key.Binding
+}
+
+// SecureKeys are the security lab's.
+type SecureKeys struct {
+	Run, RunAll, Express, Side, Weak, Store, Lesson key.Binding
 }
 
 // bind makes a binding whose help text is shown in the help bar.
@@ -50,6 +95,8 @@ func DefaultKeyMap() KeyMap {
 		Top:      b("g/home", "top", "g", "home"),
 		Bottom:   b("G/end", "bottom", "G", "end"),
 		Select:   b("enter", "open", "enter"),
+		First:    b("home", "first", "home"),
+		Last:     b("end", "last", "end"),
 
 		SearchAll: b("/", "search all lessons", "/"),
 
@@ -67,23 +114,104 @@ func DefaultKeyMap() KeyMap {
 		Submit:      b("enter", "search", "enter"),
 		Cancel:      b("esc", "cancel", "esc"),
 		SwitchScope: b("tab", "this lesson / all lessons", "tab"),
+
+		Quiz: QuizKeys{
+			Submit:     b("ctrl+s", "submit answer", "ctrl+s", "ctrl+d"),
+			Edit:       b("i", "type again", "i"),
+			Next:       b("enter/n", "next question", "enter", "n"),
+			Skip:       b("tab", "skip question", "tab"),
+			Toggle:     b("space", "choose option", "space", "x"),
+			Choose:     b("enter", "submit", "enter"),
+			True:       b("t", "true", "t", "y"),
+			False:      b("f", "false", "f"),
+			RunSnippet: b("r", "run the snippet on node", "r"),
+			Lesson:     b("o", "open the lesson section", "o"),
+		},
+		Modules: ModulesKeys{
+			Predict:    b("p/enter", "predict the output", "p", "enter"),
+			Run:        b("r", "run on node", "r"),
+			RunAll:     b("a", "run all", "a"),
+			Submit:     b("ctrl+r", "run and compare", "ctrl+r", "ctrl+s"),
+			StopEdit:   b("esc", "stop typing", "esc"),
+			ScrollDown: b("pgdn", "scroll code", "pgdown", "space"),
+			ScrollUp:   b("pgup", "scroll code", "pgup", "b"),
+		},
+		Emitter: EmitterKeys{
+			Deposit:  b("d", "deposit", "d"),
+			Withdraw: b("w", "withdraw", "w"),
+			More:     b("+", "larger amount", "+", "="),
+			Less:     b("-", "smaller amount", "-"),
+			Toggle:   b("1-4", "listener on/off", "1", "2", "3", "4"),
+			Restart:  b("r", "restart process", "r"),
+			Notes:    b("n", "run the notes' script", "n"),
+			Script:   b("s", "show as JavaScript", "s"),
+		},
+		Scale: ScaleKeys{
+			Load:      b("l", "start/stop load", "l"),
+			Workload:  b("w", "workload", "w"),
+			Kill:      b("x", "kill instance", "x"),
+			Revive:    b("v", "revive instance", "v"),
+			Balancing: b("b", "balancing", "b"),
+			Cache:     b("c", "cache mode", "c"),
+			Queue:     b("u", "queue on/off", "u"),
+			Sessions:  b("S", "check sessions", "S"),
+			Redis:     b("R", "kill Redis / bring it back", "R"),
+			Lesson:    b("o", "open the lesson", "o"),
+		},
+		Cluster: ClusterKeys{
+			Load:      b("s", "start/stop load", "s"),
+			Kill:      b("x", "kill selected worker", "x"),
+			Restart:   b("R", "rolling restart", "R"),
+			Policy:    b("p", "policy rr/none", "p"),
+			KeepAlive: b("a", "keep-alive on/off", "a"),
+			Runtime:   b("g", "runtime go/node", "g"),
+			More:      b("+", "more workers", "+", "="),
+			Fewer:     b("-", "fewer workers", "-"),
+			Panel:     b("tab", "next panel", "tab"),
+			Lesson:    b("o", "open the lesson here", "o"),
+		},
+		Secure: SecureKeys{
+			Run:     b("enter", "run this probe", "enter"),
+			RunAll:  b("a", "run all probes", "a"),
+			Express: b("e", "Express side by side", "e"),
+			Side:    b("tab", "details: Go / Express", "tab"),
+			Weak:    b("w", "defences off/on (Go)", "w"),
+			Store:   b("s", "rate-limit store", "s"),
+			Lesson:  b("o", "open the lesson row", "o"),
+		},
 	}
 }
 
-// moveCursor applies the list keys (up and down wrap around; top, bottom)
-// to cursor over n items, and reports whether msg was one of them.
-func moveCursor(k KeyMap, msg tea.KeyPressMsg, cursor, n int) (int, bool) {
+// listKeys move a cursor through a list. Zero bindings match nothing.
+type listKeys struct{ Up, Down, Top, Bottom key.Binding }
+
+// list is the full set: arrows, j/k, g/G, home/end.
+func (k KeyMap) list() listKeys { return listKeys{k.Up, k.Down, k.Top, k.Bottom} }
+
+// dashList is for dashboards, where letters are controls: the arrows and
+// j/k move, home/end jump; g and G stay free for the dashboard.
+func (k KeyMap) dashList() listKeys { return listKeys{k.Up, k.Down, k.First, k.Last} }
+
+func (lk listKeys) bindings() []key.Binding { return []key.Binding{lk.Up, lk.Down, lk.Top, lk.Bottom} }
+
+// lister is implemented by screens that move a cursor with listKeys before
+// trying their own bindings.
+type lister interface{ listKeys() listKeys }
+
+// move applies the list keys (up and down wrap around; top, bottom) to
+// cursor over n items, and reports whether msg was one of them.
+func (lk listKeys) move(msg tea.KeyPressMsg, cursor, n int) (int, bool) {
 	if n == 0 {
 		return 0, false
 	}
 	switch {
-	case key.Matches(msg, k.Up):
+	case key.Matches(msg, lk.Up):
 		return (cursor - 1 + n) % n, true
-	case key.Matches(msg, k.Down):
+	case key.Matches(msg, lk.Down):
 		return (cursor + 1) % n, true
-	case key.Matches(msg, k.Top):
+	case key.Matches(msg, lk.Top):
 		return 0, true
-	case key.Matches(msg, k.Bottom):
+	case key.Matches(msg, lk.Bottom):
 		return n - 1, true
 	}
 	return cursor, false

@@ -22,53 +22,56 @@ const (
 	dashLoadConns       = 8
 )
 
-type clusterKeys struct {
-	Load, Kill, Restart, Policy, KeepAlive, Runtime, More, Fewer, Panel, Lesson key.Binding
-}
-
-func newClusterKeys() clusterKeys {
-	b := bind
-	return clusterKeys{
-		Load:      b("s", "start/stop load", "s"),
-		Kill:      b("x", "kill selected worker", "x"),
-		Restart:   b("R", "rolling restart", "R"),
-		Policy:    b("p", "policy rr/none", "p"),
-		KeepAlive: b("a", "keep-alive on/off", "a"),
-		Runtime:   b("g", "runtime go/node", "g"),
-		More:      b("+", "more workers", "+", "="),
-		Fewer:     b("-", "fewer workers", "-"),
-		Panel:     b("tab", "next panel", "tab"),
-		Lesson:    b("o", "open the lesson here", "o"),
-	}
-}
-
-// Messages from the cluster and the load generator.
+// Messages from the cluster and the load generator, all addressed to the
+// dashboard: they reach it while a lesson covers it.
 type (
 	clusterStartedMsg struct {
+		to
 		gen int
 		cl  *cluster.Cluster
 		err error
 	}
 	clusterEventMsg struct {
+		to
 		gen int
 		ev  cluster.Event
 		ok  bool
 	}
 	clusterSnapshotMsg struct {
+		to
 		gen  int
 		snap cluster.Snapshot
 	}
-	clusterTickMsg struct{ gen int }
-	loadDoneMsg    struct {
+	clusterTickMsg struct {
+		to
+		gen int
+	}
+	loadDoneMsg struct {
+		to
 		run int
 		res *load.Result
 		err error
 	}
 	clusterActionMsg struct {
+		to
 		what string
 		err  error
 	}
 )
+
+// release stops a cluster whose dashboard closed while it started.
+func (m clusterStartedMsg) release() func() {
+	if m.cl == nil {
+		return nil
+	}
+	return stopClusterFunc(m.cl)
+}
+
+// stopClusterFunc stops cl gracefully (it drains its workers, killing
+// those still running after the cluster's deadline) and waits for it.
+func stopClusterFunc(cl *cluster.Cluster) func() {
+	return func() { _ = cl.Stop(context.Background()) } // its own deadline; the error was reported as events
+}
 
 // dashPanel is a panel of a lab dashboard and the lesson section it
 // demonstrates.
@@ -88,8 +91,9 @@ var clusterPanels = []dashPanel{
 // one re-executes nodedive; the Node one runs the lesson's server.js),
 // load from labs/load, and the controls Node's cluster module has.
 type clusterLab struct {
+	addr
 	c    *common
-	keys clusterKeys
+	keys ClusterKeys
 
 	runtime   cluster.Runtime
 	policy    cluster.Policy
@@ -116,24 +120,25 @@ type clusterLab struct {
 }
 
 func newClusterLab(c *common) screen {
-	return &clusterLab{c: c, keys: newClusterKeys(), runtime: cluster.RuntimeGo, policy: cluster.PolicyRR, workers: 2}
+	return &clusterLab{addr: c.newAddr(), c: c, keys: c.keys.Cluster, runtime: cluster.RuntimeGo, policy: cluster.PolicyRR, workers: 2}
 }
 
 func (l *clusterLab) Init() tea.Cmd { return l.start() }
 
-// start (re)starts the cluster with the current settings, in a Cmd.
+// start (re)starts the cluster with the current settings, in a Cmd; the
+// cluster it replaces stops in the background.
 func (l *clusterLab) start() tea.Cmd {
-	l.stopCluster()
+	stop := l.stopCluster()
 	l.gen++
-	gen := l.gen
-	l.ctx, l.cancel = context.WithCancel(context.Background())
+	gen, mail := l.gen, l.mail()
+	l.ctx, l.cancel = context.WithCancel(l.c.ctx)
 	l.snap, l.log, l.failure, l.selected = cluster.Snapshot{}, nil, "", 0
 	cfg := cluster.Config{Runtime: l.runtime, Workers: l.workers, Policy: l.policy, Log: discardWriter{}}
 	ctx := l.ctx
-	return func() tea.Msg {
+	return tea.Batch(stop, func() tea.Msg {
 		cl, err := cluster.Start(ctx, cfg)
-		return clusterStartedMsg{gen: gen, cl: cl, err: err}
-	}
+		return clusterStartedMsg{to: mail, gen: gen, cl: cl, err: err}
+	})
 }
 
 // discardWriter swallows worker output: the dashboard shows events instead,
@@ -142,9 +147,10 @@ type discardWriter struct{}
 
 func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 
-// stopCluster ends the running cluster and load; the cluster stops
-// gracefully when its context ends.
-func (l *clusterLab) stopCluster() {
+// stopCluster ends the load and the running cluster (its context ends:
+// it starts draining at once), and returns the chore that waits until its
+// workers are gone.
+func (l *clusterLab) stopCluster() tea.Cmd {
 	l.load.stop()
 	if l.unsub != nil {
 		l.unsub()
@@ -153,46 +159,41 @@ func (l *clusterLab) stopCluster() {
 	if l.cancel != nil {
 		l.cancel()
 	}
-}
-
-// Leave stops everything and waits (bounded) for the workers to exit.
-func (l *clusterLab) Leave() tea.Cmd {
 	cl := l.cl
-	l.stopCluster()
 	l.cl = nil
-	return func() tea.Msg {
-		if cl != nil {
-			select {
-			case <-cl.Done():
-			case <-time.After(5 * time.Second):
-			}
-		}
+	if cl == nil {
 		return nil
 	}
+	return l.c.chore(stopClusterFunc(cl))
 }
 
-func waitClusterEvent(gen int, ch <-chan cluster.Event) tea.Cmd {
+// Leave stops the load and the cluster; the app's exit waits for the
+// workers to be gone.
+func (l *clusterLab) Leave() tea.Cmd { return l.stopCluster() }
+
+func waitClusterEvent(mail to, gen int, ch <-chan cluster.Event) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
-		return clusterEventMsg{gen: gen, ev: ev, ok: ok}
+		return clusterEventMsg{to: mail, gen: gen, ev: ev, ok: ok}
 	}
 }
 
 func (l *clusterLab) snapshotCmd() tea.Cmd {
-	cl, gen := l.cl, l.gen
-	return func() tea.Msg { return clusterSnapshotMsg{gen: gen, snap: cl.Snapshot()} }
+	cl, gen, mail := l.cl, l.gen, l.mail()
+	return func() tea.Msg { return clusterSnapshotMsg{to: mail, gen: gen, snap: cl.Snapshot()} }
 }
 
 func (l *clusterLab) tickCluster(gen int) tea.Cmd {
-	return l.c.after(500*time.Millisecond, func() tea.Msg { return clusterTickMsg{gen} })
+	mail := l.mail()
+	return l.c.after(500*time.Millisecond, func() tea.Msg { return clusterTickMsg{mail, gen} })
 }
 
 func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case clusterStartedMsg:
 		if msg.gen != l.gen {
-			if msg.cl != nil {
-				msg.cl.Stop(context.Background()) //nolint:errcheck // an outdated cluster
+			if f := msg.release(); f != nil {
+				return l.c.chore(f) // a cluster the settings have moved on from
 			}
 			return nil
 		}
@@ -203,7 +204,7 @@ func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
 		l.cl = msg.cl
 		l.events, l.unsub = l.cl.Subscribe()
 		l.log = append(l.log, l.cl.Events()...)
-		return tea.Batch(waitClusterEvent(l.gen, l.events), l.snapshotCmd(), l.tickCluster(l.gen))
+		return tea.Batch(waitClusterEvent(l.mail(), l.gen, l.events), l.snapshotCmd(), l.tickCluster(l.gen))
 	case clusterEventMsg:
 		if msg.gen != l.gen || !msg.ok {
 			return nil
@@ -212,7 +213,7 @@ func (l *clusterLab) Update(msg tea.Msg) tea.Cmd {
 		if len(l.log) > 200 {
 			l.log = l.log[len(l.log)-200:]
 		}
-		cmds := []tea.Cmd{waitClusterEvent(l.gen, l.events), l.snapshotCmd()}
+		cmds := []tea.Cmd{waitClusterEvent(l.mail(), l.gen, l.events), l.snapshotCmd()}
 		if msg.ev.Kind == cluster.EventCrashLoop {
 			cmds = append(cmds, warn(msg.ev.Message))
 		}
@@ -272,16 +273,20 @@ func (l *clusterLab) startLoad() tea.Cmd {
 		URL: l.cl.URL(), Duration: dashLoadDuration, MaxRequests: dashLoadMaxRequests,
 		Connections: dashLoadConns, KeepAlive: l.keepAlive, Timeout: 2 * time.Second,
 	}
-	return l.load.start(l.ctx, func(ctx context.Context, run int, onSample func(load.Sample)) tea.Msg {
+	mail := l.mail()
+	return l.load.start(l.ctx, mail, func(ctx context.Context, run int, onSample func(load.Sample)) tea.Msg {
 		cfg.OnSample = onSample
 		res, err := load.Run(ctx, cfg)
-		return loadDoneMsg{run: run, res: res, err: err}
+		return loadDoneMsg{to: mail, run: run, res: res, err: err}
 	})
 }
 
+// listKeys leave g free: it switches the runtime here.
+func (l *clusterLab) listKeys() listKeys { return l.c.keys.dashList() }
+
 func (l *clusterLab) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := l.keys
-	if c, ok := moveCursor(l.c.keys, msg, l.selected, len(l.snap.Workers)); ok {
+	if c, ok := l.listKeys().move(msg, l.selected, len(l.snap.Workers)); ok {
 		l.selected = c
 		return nil
 	}
@@ -297,17 +302,17 @@ func (l *clusterLab) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		w := l.snap.Workers[l.selected]
-		cl := l.cl
+		cl, mail := l.cl, l.mail()
 		return func() tea.Msg {
-			return clusterActionMsg{what: fmt.Sprintf("kill worker %d (pid %d)", w.ID, w.PID), err: cl.KillWorker(w.ID)}
+			return clusterActionMsg{to: mail, what: fmt.Sprintf("kill worker %d (pid %d)", w.ID, w.PID), err: cl.KillWorker(w.ID)}
 		}
 	case key.Matches(msg, k.Restart):
 		if l.cl == nil {
 			return nil
 		}
-		cl, ctx := l.cl, l.ctx
+		cl, ctx, mail := l.cl, l.ctx, l.mail()
 		return tea.Batch(info("rolling restart: one worker at a time"), func() tea.Msg {
-			return clusterActionMsg{what: "rolling restart", err: cl.RollingRestart(ctx)}
+			return clusterActionMsg{to: mail, what: "rolling restart", err: cl.RollingRestart(ctx)}
 		})
 	case key.Matches(msg, k.Policy):
 		if l.policy == cluster.PolicyRR {
@@ -372,7 +377,7 @@ func (l *clusterLab) View() string {
 	chartsH := 5
 	eventsH := max(bodyH-workersH-chartsH, 3)
 
-	workers := c.panel(l.panelTitle(0), l.workersView(w-4), w, workersH, l.panel == 0)
+	workers := c.panel(l.panelTitle(0), l.workersView(w-4, workersH-2), w, workersH, l.panel == 0)
 	charts := c.panel(l.panelTitle(1), l.chartsView(w-4), w, chartsH, l.panel == 1)
 	events := c.panel(l.panelTitle(2), strings.Join(tail(l.eventLines(w-4), eventsH-2), "\n"), w, eventsH, l.panel == 2)
 	return head + "\n" + workers + "\n" + charts + "\n" + events
@@ -390,9 +395,12 @@ func onOff(b bool) string {
 	return "off"
 }
 
-func (l *clusterLab) workersView(w int) string {
+// workersView is the workers table in h lines: the rows scroll with the
+// cursor between the header and the totals.
+func (l *clusterLab) workersView(w, h int) string {
 	s := l.c.styles
-	lines := []string{s.Muted.Render(fmt.Sprintf("  %-4s %-8s %-10s %9s %7s %6s %10s", "ID", "PID", "STATE", "REQUESTS", "SHARE", "CONNS", "RSS"))}
+	head := ansi.Truncate(s.Muted.Render(fmt.Sprintf("  %-4s %-8s %-10s %9s %7s %6s %10s", "ID", "PID", "STATE", "REQUESTS", "SHARE", "CONNS", "RSS")), w, "…")
+	var lines []string
 	var total uint64
 	for _, wk := range l.snap.Workers {
 		total += wk.Requests
@@ -420,8 +428,9 @@ func (l *clusterLab) workersView(w int) string {
 	if len(l.snap.Workers) == 0 {
 		lines = append(lines, s.Muted.Render("  no workers yet"))
 	}
-	lines = append(lines, s.Muted.Render(fmt.Sprintf("  primary pid %d · respawns %d · rolling restarts %d", l.snap.PrimaryPID, l.snap.Respawns, l.snap.Restarts)))
-	return strings.Join(lines, "\n")
+	foot := ansi.Truncate(s.Muted.Render(fmt.Sprintf("  primary pid %d · respawns %d · rolling restarts %d", l.snap.PrimaryPID, l.snap.Respawns, l.snap.Restarts)), w, "…")
+	rows := window(lines, l.selected, l.selected, h-2)
+	return strings.Join(append(append([]string{head}, rows...), foot), "\n")
 }
 
 func (l *clusterLab) chartsView(w int) string {
@@ -474,7 +483,7 @@ func (l *clusterLab) ShortHelp() []key.Binding {
 func (l *clusterLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
 	return [][]key.Binding{
-		{g.Up, g.Down, k.Kill, k.Restart},
+		{g.Up, g.Down, g.First, g.Last, k.Kill, k.Restart},
 		{k.Load, k.KeepAlive, k.Policy, k.Runtime, k.More, k.Fewer},
 		{k.Panel, k.Lesson},
 	}

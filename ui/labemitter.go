@@ -16,27 +16,9 @@ import (
 // amounts are the sums the learner cycles through with +/-.
 var amounts = []int64{10, 30, 50, 100, 200, 500}
 
-// emitterKeys are the bank demo's own bindings.
-type emitterKeys struct {
-	Deposit, Withdraw, More, Less, Toggle, Restart, Notes, Script key.Binding
-}
-
-func newEmitterKeys() emitterKeys {
-	b := bind
-	return emitterKeys{
-		Deposit:  b("d", "deposit", "d"),
-		Withdraw: b("w", "withdraw", "w"),
-		More:     b("+", "larger amount", "+", "="),
-		Less:     b("-", "smaller amount", "-"),
-		Toggle:   b("1-4", "listener on/off", "1", "2", "3", "4"),
-		Restart:  b("r", "restart process", "r"),
-		Notes:    b("n", "run the notes' script", "n"),
-		Script:   b("s", "show as JavaScript", "s"),
-	}
-}
-
 // profileMsg carries the installed node's crash-report details.
 type profileMsg struct {
+	to
 	profile bank.Profile
 	err     error
 }
@@ -46,8 +28,9 @@ type profileMsg struct {
 // order, and what Node prints when an 'error' has no listener. The model
 // reproduces Node exactly; nothing here is a real process that can die.
 type emitterLab struct {
+	addr
 	c       *common
-	keys    emitterKeys
+	keys    EmitterKeys
 	acct    *bank.Account
 	profile bank.Profile
 	probed  bool
@@ -57,7 +40,7 @@ type emitterLab struct {
 }
 
 func newEmitterLab(c *common) screen {
-	l := &emitterLab{c: c, keys: newEmitterKeys(), profile: bank.DefaultProfile, amount: 2}
+	l := &emitterLab{addr: c.newAddr(), c: c, keys: c.keys.Emitter, profile: bank.DefaultProfile, amount: 2}
 	l.reset()
 	return l
 }
@@ -86,11 +69,12 @@ func (l *emitterLab) reset() {
 // Init asks the installed node how its crash report looks (the line
 // numbers of node's own files differ between versions), in the background.
 func (l *emitterLab) Init() tea.Cmd {
+	parent, mail := l.c.ctx, l.mail()
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(parent, 10*time.Second)
 		defer cancel()
 		p, err := bank.Probe(ctx)
-		return profileMsg{p, err}
+		return profileMsg{mail, p, err}
 	}
 }
 

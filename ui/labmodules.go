@@ -14,31 +14,16 @@ import (
 	"github.com/nodedive/nodedive/labs/modules"
 )
 
-type modulesKeys struct {
-	Predict, Run, RunAll, Submit, StopEdit, ScrollDown, ScrollUp key.Binding
-}
-
-func newModulesKeys() modulesKeys {
-	b := bind
-	return modulesKeys{
-		Predict:    b("p/enter", "predict the output", "p", "enter"),
-		Run:        b("r", "run on node", "r"),
-		RunAll:     b("a", "run all", "a"),
-		Submit:     b("ctrl+r", "run and compare", "ctrl+r", "ctrl+s"),
-		StopEdit:   b("esc", "stop typing", "esc"),
-		ScrollDown: b("pgdn", "scroll code", "pgdown", "space"),
-		ScrollUp:   b("pgup", "scroll code", "pgup", "b"),
-	}
-}
-
 // nodeVersionMsg reports the installed node (or why there is none).
 type nodeVersionMsg struct {
+	to
 	version string
 	err     error
 }
 
 // experimentRunMsg delivers one experiment's outcome.
 type experimentRunMsg struct {
+	to
 	name   string
 	result modules.Result
 	err    error
@@ -55,8 +40,9 @@ type modRun struct {
 // modulesLab runs lesson q11's module experiments on the installed node:
 // read the code, predict what it prints, run it, compare.
 type modulesLab struct {
+	addr
 	c       *common
-	keys    modulesKeys
+	keys    ModulesKeys
 	exps    []*modules.Experiment
 	cursor  int
 	node    string
@@ -71,8 +57,8 @@ type modulesLab struct {
 }
 
 func newModulesLab(c *common) screen {
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &modulesLab{c: c, keys: newModulesKeys(), runs: map[string]*modRun{}, ctx: ctx, cancel: cancel}
+	ctx, cancel := context.WithCancel(c.ctx)
+	l := &modulesLab{addr: c.newAddr(), c: c, keys: c.keys.Modules, runs: map[string]*modRun{}, ctx: ctx, cancel: cancel}
 	l.exps, l.loadErr = modules.All()
 	l.input = textarea.New()
 	l.input.Placeholder = "Type what you think node prints, then ctrl+r"
@@ -85,9 +71,10 @@ func newModulesLab(c *common) screen {
 }
 
 func (l *modulesLab) Init() tea.Cmd {
+	ctx, mail := l.ctx, l.mail()
 	return func() tea.Msg {
-		v, err := noderun.Version(context.Background(), "")
-		return nodeVersionMsg{v, err}
+		v, err := noderun.Version(ctx, "")
+		return nodeVersionMsg{mail, v, err}
 	}
 }
 
@@ -118,10 +105,10 @@ func (l *modulesLab) run(e *modules.Experiment) tea.Cmd {
 		return nil
 	}
 	r.running, r.result, r.err = true, nil, nil
-	ctx, ver := l.ctx, l.node
+	ctx, ver, mail := l.ctx, l.node, l.mail()
 	return func() tea.Msg {
 		res, err := modules.Check(ctx, e, ver)
-		return experimentRunMsg{name: e.Name, result: res, err: err}
+		return experimentRunMsg{to: mail, name: e.Name, result: res, err: err}
 	}
 }
 
@@ -129,6 +116,7 @@ func (l *modulesLab) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case nodeVersionMsg:
 		l.node, l.nodeErr = msg.version, msg.err
+		l.layout() // the banner's height may have changed
 		return nil
 	case experimentRunMsg:
 		r := l.runs[msg.name]
@@ -136,12 +124,15 @@ func (l *modulesLab) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		r.running = false
+		defer l.layout()
 		if msg.err != nil {
 			r.err = msg.err
 			return reportError(msg.err)
 		}
 		r.result = &msg.result
 		return nil
+	case stylesChangedMsg:
+		l.layout()
 	case tea.KeyPressMsg:
 		if l.editing {
 			return l.editKey(msg)
@@ -157,13 +148,16 @@ func (l *modulesLab) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+func (l *modulesLab) listKeys() listKeys { return l.c.keys.list() }
+
 func (l *modulesLab) key(msg tea.KeyPressMsg) tea.Cmd {
-	k, g := l.keys, l.c.keys
+	k := l.keys
 	e := l.current()
 	if e == nil {
 		return nil
 	}
-	if c, ok := moveCursor(g, msg, l.cursor, len(l.exps)); ok {
+	defer l.layout()
+	if c, ok := l.listKeys().move(msg, l.cursor, len(l.exps)); ok {
 		l.cursor, l.scroll = c, 0
 		return nil
 	}
@@ -200,12 +194,15 @@ func (l *modulesLab) editKey(msg tea.KeyPressMsg) tea.Cmd {
 		l.editing = false
 		l.input.Blur()
 		l.savePrediction(e)
+		l.layout()
 		return nil
 	case key.Matches(msg, k.Submit):
 		l.editing = false
 		l.input.Blur()
 		l.savePrediction(e)
-		return l.run(e)
+		cmd := l.run(e)
+		l.layout()
+		return cmd
 	}
 	var cmd tea.Cmd
 	l.input, cmd = l.input.Update(msg)
@@ -221,6 +218,16 @@ func (l *modulesLab) savePrediction(e *modules.Experiment) {
 	r.prediction = l.input.Value()
 }
 
+// reflow joins the lines of each paragraph of s, so that it wraps to the
+// pane's width rather than where its source broke it.
+func reflow(s string) string {
+	paras := strings.Split(strings.TrimSpace(s), "\n\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(paras, "\n\n")
+}
+
 // normalizeOutput compares outputs the way a person would: line by line,
 // ignoring surrounding spaces and blank lines at either end.
 func normalizeOutput(s string) string {
@@ -231,34 +238,82 @@ func normalizeOutput(s string) string {
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
 }
 
+// Layout of the modules lab: the experiments listed on the left from this
+// width, above the detail on narrower terminals.
+const (
+	modulesSideBySide = 70
+	predictionLines   = 6
+)
+
+// listWidth is the width of the experiments list beside the detail.
+func (l *modulesLab) listWidth() int { return min(34, max(l.c.width/3, 22)) }
+
+// banner says which node runs the experiments, or how to get one: that
+// hint is wrapped, never cut.
+func (l *modulesLab) banner() []string {
+	s := l.c.styles
+	w := max(l.c.width, 1)
+	switch {
+	case l.nodeErr != nil:
+		return wrapLines([]string{s.Danger.Render("Node.js is needed for this lab. ") + s.Muted.Render(noderun.InstallHint)}, w)
+	case l.node == "":
+		return []string{ansi.Truncate(s.Muted.Render("Looking for node…"), w, "…")}
+	}
+	return []string{ansi.Truncate(s.Muted.Render("Experiments run on your node v"+l.node+" in a temporary directory."), w, "…")}
+}
+
+// detailSize is the detail pane's size: beside the list, or under a
+// one-line list on narrow terminals (both under the banner).
+func (l *modulesLab) detailSize() (w, h int) {
+	w, h = l.c.width, l.c.bodyHeight()-len(l.banner())
+	if w < modulesSideBySide {
+		return w, h - 1
+	}
+	return w - l.listWidth() - 1, h
+}
+
+// Resize is the modules lab's resize hook.
+func (l *modulesLab) Resize() tea.Cmd {
+	l.layout()
+	return nil
+}
+
+// layout sizes the prediction box for the detail pane and keeps the code's
+// scroll in range; it runs on resize and on every change of what the
+// detail shows.
+func (l *modulesLab) layout() {
+	w, h := l.detailSize()
+	l.input.SetWidth(max(w-2, 10))
+	l.input.SetHeight(max(min(predictionLines, h/3), 2))
+	if e := l.current(); e != nil {
+		top, bottom := l.detailParts(e, w)
+		l.scroll = min(l.scroll, max(len(l.codeLines(e))-l.codeHeight(h, top, bottom), 0))
+	}
+}
+
+// codeHeight is what the code gets of the detail pane's h lines.
+func (l *modulesLab) codeHeight(h int, top, bottom []string) int {
+	return max(h-len(top)-len(bottom)-1, 3)
+}
+
 func (l *modulesLab) View() string {
 	c := l.c
 	s := c.styles
-	w, h := c.width, c.bodyHeight()
+	w := c.width
 	if l.loadErr != nil {
 		return s.Danger.Render(l.loadErr.Error())
 	}
-	var banner string
-	switch {
-	case l.nodeErr != nil:
-		banner = s.Danger.Render("Node.js is needed for this lab. ") + s.Muted.Render(noderun.InstallHint)
-	case l.node == "":
-		banner = s.Muted.Render("Looking for node…")
-	default:
-		banner = s.Muted.Render("Experiments run on your node v" + l.node + " in a temporary directory.")
-	}
-	banner = ansi.Truncate(banner, w, "…")
-	bodyH := h - 1
-	listW := min(34, max(w/3, 22))
-	if w < 70 {
+	banner := strings.Join(l.banner(), "\n")
+	dw, dh := l.detailSize()
+	if w < modulesSideBySide {
 		// Narrow: the list collapses to one line above the detail.
 		e := l.current()
 		head := ansi.Truncate(fmt.Sprintf("%s %d/%d %s (j/k)", s.Accent.Render("Experiment"), l.cursor+1, len(l.exps), e.Title), w, "…")
-		return banner + "\n" + head + "\n" + l.detail(w, bodyH-1)
+		return banner + "\n" + head + "\n" + l.detail(dw, dh)
 	}
-	list := c.panel("Experiments", l.listView(listW-4, bodyH-2), listW, bodyH, !l.editing)
-	detail := l.detail(w-listW-1, bodyH)
-	return banner + "\n" + joinColumns(1, list, fitBlock(detail, w-listW-1, bodyH))
+	listW := l.listWidth()
+	list := c.panel("Experiments", l.listView(listW-4, dh-2), listW, dh, !l.editing)
+	return banner + "\n" + joinColumns(1, list, fitBlock(l.detail(dw, dh), dw, dh))
 }
 
 func (l *modulesLab) listView(w, h int) string {
@@ -282,43 +337,48 @@ func (l *modulesLab) listView(w, h int) string {
 		}
 		lines = append(lines, mark+" "+title)
 	}
-	if len(lines) > h && h > 0 {
-		start := min(max(l.cursor-h/2, 0), len(lines)-h)
-		lines = lines[start : start+h]
+	return strings.Join(window(lines, l.cursor, l.cursor, h), "\n")
+}
+
+// detailParts are the lines above the code (the title and the question)
+// and below it (the prediction box, the result, or the hint), each wrapped
+// to w: the code gets what is left.
+func (l *modulesLab) detailParts(e *modules.Experiment, w int) (top, bottom []string) {
+	s := l.c.styles
+	top = wrapLines([]string{s.Title.Render(e.Title), s.Text.Render(reflow(e.Question))}, w)
+	top = append(top, "")
+	r := l.runs[e.Name]
+	switch {
+	case l.editing:
+		bottom = wrapLines([]string{s.Accent.Render("Your prediction") + s.Muted.Render("  (ctrl+r runs it, esc stops typing)")}, w)
+		bottom = append(bottom, strings.Split(l.input.View(), "\n")...)
+	case r != nil && r.running:
+		bottom = []string{s.Warning.Render("Running on node…")}
+	case r != nil && r.result != nil:
+		bottom = l.resultLines(e, r, w)
+	default:
+		bottom = wrapLines([]string{s.Muted.Render("p: predict what it prints · r: run it now")}, w)
 	}
-	return strings.Join(lines, "\n")
+	return top, bottom
 }
 
 // detail shows the question, the code, the learner's prediction and, once
-// run, node's output against the expectation.
+// run, node's output against the expectation, in w x h.
 func (l *modulesLab) detail(w, h int) string {
-	s := l.c.styles
 	e := l.current()
 	if e == nil {
 		return ""
 	}
-	r := l.runs[e.Name]
-	var top []string
-	top = append(top, s.Title.Render(e.Title), s.Text.Render(e.Question), "")
-
-	var bottom []string
-	switch {
-	case l.editing:
-		l.input.SetWidth(max(w-2, 10))
-		l.input.SetHeight(max(min(6, h/3), 2))
-		bottom = append(bottom, s.Accent.Render("Your prediction")+s.Muted.Render("  (ctrl+r runs it, esc stops typing)"), l.input.View())
-	case r != nil && r.running:
-		bottom = append(bottom, s.Warning.Render("Running on node…"))
-	case r != nil && r.result != nil:
-		bottom = append(bottom, l.resultLines(e, r, w)...)
-	default:
-		bottom = append(bottom, s.Muted.Render("p: predict what it prints · r: run it now"))
+	top, bottom := l.detailParts(e, w)
+	codeH := l.codeHeight(h, top, bottom)
+	if room := h - len(top) - codeH - 1; len(bottom) > room {
+		// What the learner types or reads last matters more than the
+		// question's first lines.
+		top = top[:max(len(top)-(len(bottom)-room), 1)]
 	}
-
-	codeH := max(h-len(top)-len(bottom)-1, 3)
 	code := l.codeLines(e)
-	l.scroll = min(l.scroll, max(len(code)-codeH, 0))
-	code = code[l.scroll:min(l.scroll+codeH, len(code))]
+	start := min(l.scroll, len(code))
+	code = code[start:min(start+codeH, len(code))]
 	for i := range code {
 		code[i] = ansi.Truncate(code[i], w, "…")
 	}
@@ -374,9 +434,9 @@ func (l *modulesLab) resultLines(e *modules.Experiment, r *modRun, w int) []stri
 		lines = append(lines, "  "+o)
 	}
 	if e.Explanation != "" {
-		lines = append(lines, s.Muted.Render(ansi.Wrap(strings.TrimSpace(e.Explanation), w, "")))
+		lines = append(lines, s.Muted.Render(strings.TrimSpace(e.Explanation)))
 	}
-	return strings.Split(strings.Join(lines, "\n"), "\n")
+	return wrapLines(strings.Split(strings.Join(lines, "\n"), "\n"), w)
 }
 
 func (l *modulesLab) Title() string   { return "Modules lab" }
@@ -388,10 +448,14 @@ func (l *modulesLab) ShortHelp() []key.Binding {
 	if l.editing {
 		return []key.Binding{k.Submit, k.StopEdit}
 	}
-	return []key.Binding{g.Up, g.Down, k.Predict, k.Run, k.RunAll, k.ScrollDown}
+	// Predict and run first: they are what the lab is for.
+	return []key.Binding{k.Predict, k.Run, k.RunAll, g.Up, g.Down, k.ScrollDown}
 }
 
 func (l *modulesLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
-	return [][]key.Binding{{g.Up, g.Down, k.ScrollDown, k.ScrollUp}, {k.Predict, k.Submit, k.StopEdit}, {k.Run, k.RunAll}}
+	if l.editing {
+		return [][]key.Binding{{k.Submit, k.StopEdit}}
+	}
+	return [][]key.Binding{{g.Up, g.Down, k.ScrollDown, k.ScrollUp}, {k.Predict, k.Run, k.RunAll}}
 }

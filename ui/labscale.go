@@ -17,59 +17,67 @@ import (
 	"github.com/nodedive/nodedive/labs/scale"
 )
 
-type scaleKeys struct {
-	Load, Workload, Kill, Revive, Balancing, Cache, Queue, Sessions, KillRedis, Lesson key.Binding
-}
-
-func newScaleKeys() scaleKeys {
-	b := bind
-	return scaleKeys{
-		Load:      b("l", "start/stop load", "l"),
-		Workload:  b("w", "workload", "w"),
-		Kill:      b("x", "kill instance", "x"),
-		Revive:    b("v", "revive instance", "v"),
-		Balancing: b("b", "balancing", "b"),
-		Cache:     b("c", "cache mode", "c"),
-		Queue:     b("u", "queue on/off", "u"),
-		Sessions:  b("S", "check sessions", "S"),
-		KillRedis: b("R", "kill Redis", "R"),
-		Lesson:    b("o", "open the lesson", "o"),
-	}
-}
-
-// Messages of the scaling lab.
+// Messages of the scaling lab, addressed to it: it keeps its events and
+// samples while a lesson covers it.
 type (
 	scaleStartedMsg struct {
+		to
 		lab *scale.Lab
 		err error
 	}
 	scaleProgressMsg struct {
+		to
 		text string
 		ok   bool
 	}
 	scaleEventMsg struct {
+		to
 		ev scale.Event
 		ok bool
 	}
-	scaleSnapshotMsg struct{ snap scale.Snapshot }
-	scaleTickMsg     struct{}
+	scaleSnapshotMsg struct {
+		to
+		snap scale.Snapshot
+	}
+	scaleTickMsg     struct{ to }
 	scaleLoadDoneMsg struct {
+		to
 		run int
 		rep *scale.LoadReport
 		err error
 	}
 	scaleActionMsg struct {
+		to
 		what string
 		err  error
 	}
 )
 
+// release stops a lab whose dashboard closed while it started.
+func (m scaleStartedMsg) release() func() {
+	if m.lab == nil {
+		return nil
+	}
+	return stopScaleFunc(m.lab)
+}
+
+// stopScaleFunc stops nginx, the instances and Redis, and waits until they
+// are gone, bounded.
+func stopScaleFunc(lab *scale.Lab) func() {
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = lab.Stop(ctx) // on the way out; its processes die with nodedive anyway
+	}
+}
+
 // scaleLab is the dashboard of lesson q13's lab: client → nginx →
 // instances (each a cluster) → Redis, live, with the controls to break and
 // mend it.
 type scaleLab struct {
+	addr
 	c    *common
-	keys scaleKeys
+	keys ScaleKeys
 
 	lab      *scale.Lab
 	starting bool
@@ -89,8 +97,8 @@ type scaleLab struct {
 }
 
 func newScaleLab(c *common) screen {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &scaleLab{c: c, keys: newScaleKeys(), ctx: ctx, cancel: cancel, workload: scale.WorkloadHello, starting: true, progress: "starting nginx, Redis and 3 instances…"}
+	ctx, cancel := context.WithCancel(c.ctx)
+	return &scaleLab{addr: c.newAddr(), c: c, keys: c.keys.Scale, ctx: ctx, cancel: cancel, workload: scale.WorkloadHello, starting: true, progress: "starting nginx, Redis and 3 instances…"}
 }
 
 func (l *scaleLab) Init() tea.Cmd {
@@ -102,34 +110,35 @@ func (l *scaleLab) Init() tea.Cmd {
 		default:
 		}
 	}}
-	return tea.Batch(waitScaleProgress(ch), func() tea.Msg {
+	mail := l.mail()
+	return tea.Batch(waitScaleProgress(mail, ch), func() tea.Msg {
 		lab, err := scale.Start(ctx, cfg)
 		close(ch)
-		return scaleStartedMsg{lab, err}
+		return scaleStartedMsg{mail, lab, err}
 	})
 }
 
-func waitScaleProgress(ch <-chan string) tea.Cmd {
+func waitScaleProgress(mail to, ch <-chan string) tea.Cmd {
 	return func() tea.Msg {
 		s, ok := <-ch
-		return scaleProgressMsg{s, ok}
+		return scaleProgressMsg{mail, s, ok}
 	}
 }
 
-func waitScaleEvent(ch <-chan scale.Event) tea.Cmd {
+func waitScaleEvent(mail to, ch <-chan scale.Event) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
-		return scaleEventMsg{ev, ok}
+		return scaleEventMsg{mail, ev, ok}
 	}
 }
 
 func (l *scaleLab) snapshotCmd() tea.Cmd {
-	lab := l.lab
-	return func() tea.Msg { return scaleSnapshotMsg{lab.Snapshot()} }
+	lab, mail := l.lab, l.mail()
+	return func() tea.Msg { return scaleSnapshotMsg{mail, lab.Snapshot()} }
 }
 
-// Leave stops the load, the instances, nginx and Redis, and waits
-// (bounded) until they are gone.
+// Leave stops the load, the instances, nginx and Redis; the app's exit
+// waits until they are gone.
 func (l *scaleLab) Leave() tea.Cmd {
 	l.load.stop()
 	if l.unsub != nil {
@@ -138,14 +147,10 @@ func (l *scaleLab) Leave() tea.Cmd {
 	lab := l.lab
 	l.lab = nil
 	l.cancel()
-	return func() tea.Msg {
-		if lab != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
-			defer cancel()
-			lab.Stop(ctx) //nolint:errcheck // on the way out
-		}
+	if lab == nil {
 		return nil
 	}
+	return l.c.chore(stopScaleFunc(lab))
 }
 
 func (l *scaleLab) Update(msg tea.Msg) tea.Cmd {
@@ -155,7 +160,7 @@ func (l *scaleLab) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		l.progress = msg.text
-		return waitScaleProgress(l.progCh)
+		return waitScaleProgress(l.mail(), l.progCh)
 	case scaleStartedMsg:
 		l.starting = false
 		if msg.err != nil {
@@ -163,13 +168,12 @@ func (l *scaleLab) Update(msg tea.Msg) tea.Cmd {
 			return reportError(msg.err)
 		}
 		if l.ctx.Err() != nil { // left while starting
-			go msg.lab.Stop(context.Background()) //nolint:errcheck // the screen is gone; nobody to tell
-			return nil
+			return l.c.chore(msg.release())
 		}
 		l.lab = msg.lab
 		l.events, l.unsub = l.lab.Subscribe()
 		l.log = append(l.log, l.lab.Events()...)
-		cmds := []tea.Cmd{waitScaleEvent(l.events), l.snapshotCmd(), l.tick()}
+		cmds := []tea.Cmd{waitScaleEvent(l.mail(), l.events), l.snapshotCmd(), l.tick()}
 		for _, w := range l.lab.Warnings() {
 			cmds = append(cmds, warn(w))
 		}
@@ -182,7 +186,7 @@ func (l *scaleLab) Update(msg tea.Msg) tea.Cmd {
 		if len(l.log) > 200 {
 			l.log = l.log[len(l.log)-200:]
 		}
-		return tea.Batch(waitScaleEvent(l.events), l.snapshotCmd())
+		return tea.Batch(waitScaleEvent(l.mail(), l.events), l.snapshotCmd())
 	case scaleSnapshotMsg:
 		l.snap = msg.snap
 		l.selected = min(l.selected, max(len(l.snap.Instances)-1, 0))
@@ -218,25 +222,28 @@ func (l *scaleLab) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (l *scaleLab) tick() tea.Cmd {
-	return l.c.after(500*time.Millisecond, func() tea.Msg { return scaleTickMsg{} })
+	mail := l.mail()
+	return l.c.after(500*time.Millisecond, func() tea.Msg { return scaleTickMsg{mail} })
 }
 
-// action runs a control method in the background and reports the outcome.
-func action(what string, f func() error) tea.Cmd {
-	return func() tea.Msg { return scaleActionMsg{what: what, err: f()} }
-}
+func (l *scaleLab) listKeys() listKeys { return l.c.keys.dashList() }
 
 func (l *scaleLab) key(msg tea.KeyPressMsg) tea.Cmd {
-	k, g := l.keys, l.c.keys
+	k := l.keys
 	if l.lab == nil {
 		return nil
+	}
+	mail := l.mail()
+	// action runs a control method in a Cmd and reports the outcome.
+	action := func(what string, f func() error) tea.Cmd {
+		return func() tea.Msg { return scaleActionMsg{to: mail, what: what, err: f()} }
 	}
 	lab, ctx := l.lab, l.ctx
 	id := 0
 	if l.selected < len(l.snap.Instances) {
 		id = l.snap.Instances[l.selected].ID
 	}
-	if c, ok := moveCursor(g, msg, l.selected, len(l.snap.Instances)); ok {
+	if c, ok := l.listKeys().move(msg, l.selected, len(l.snap.Instances)); ok {
 		l.selected = c
 		return nil
 	}
@@ -273,14 +280,17 @@ func (l *scaleLab) key(msg tea.KeyPressMsg) tea.Cmd {
 			for _, store := range []string{"memory", "redis"} {
 				sc, err := lab.CheckSessions(ctx, store, 9)
 				if err != nil {
-					return scaleActionMsg{what: "session check", err: err}
+					return scaleActionMsg{to: mail, what: "session check", err: err}
 				}
 				parts = append(parts, fmt.Sprintf("%s sessions: %d/%d known across %d instances", store, sc.OK, sc.Requests, sc.Instances))
 			}
-			return scaleActionMsg{what: strings.Join(parts, " · ")}
+			return scaleActionMsg{to: mail, what: strings.Join(parts, " · ")}
 		}
-	case key.Matches(msg, k.KillRedis):
-		return action("Redis killed: watch the Redis-backed routes degrade", lab.KillRedis)
+	case key.Matches(msg, k.Redis):
+		if !l.snap.Redis.Up {
+			return action("Redis is back: the Redis-backed routes recover", func() error { return lab.ReviveRedis(ctx) })
+		}
+		return action("Redis killed: watch the Redis-backed routes degrade; R brings it back", lab.KillRedis)
 	case key.Matches(msg, k.Lesson):
 		return openLessonAt(l.c, "q13", "The toolbox")
 	}
@@ -290,10 +300,11 @@ func (l *scaleLab) key(msg tea.KeyPressMsg) tea.Cmd {
 func (l *scaleLab) startLoad() tea.Cmd {
 	lab := l.lab
 	opts := scale.LoadOptions{Workload: l.workload, Duration: 60 * time.Second, MaxRequests: 2_000_000, Connections: 8}
-	return l.load.start(l.ctx, func(ctx context.Context, run int, onSample func(load.Sample)) tea.Msg {
+	mail := l.mail()
+	return l.load.start(l.ctx, mail, func(ctx context.Context, run int, onSample func(load.Sample)) tea.Msg {
 		opts.OnSample = onSample
 		rep, err := lab.RunLoad(ctx, opts)
-		return scaleLoadDoneMsg{run: run, rep: rep, err: err}
+		return scaleLoadDoneMsg{to: mail, run: run, rep: rep, err: err}
 	})
 }
 
@@ -324,27 +335,33 @@ func (l *scaleLab) View() string {
 }
 
 // topology draws the live diagram of the lesson: one line per instance
-// fanned out from nginx, then Redis with the cache and queue numbers.
+// fanned out from nginx, then Redis with the cache and queue numbers. When
+// that does not fit in w, the same diagram in a compact form: nginx on its
+// own line and the instances under it, so their state is never cut off.
 func (l *scaleLab) topology(w int) string {
+	lines := l.wideTopology()
+	for _, line := range lines {
+		if ansi.StringWidth(line) > w {
+			lines = l.compactTopology()
+			break
+		}
+	}
+	for i := range lines {
+		lines[i] = ansi.Truncate(lines[i], w, "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// topologyParts are the pieces both forms of the diagram draw: nginx, one
+// line per instance (without its branch), Redis, and the Redis numbers.
+func (l *scaleLab) topologyParts() (ng string, instances []string, redis, numbers string) {
 	st := l.c.styles
 	s := l.snap
-	ng := st.Danger.Render("nginx down")
+	ng = st.Danger.Render("nginx down")
 	if s.Nginx.Up {
 		ng = st.Success.Render(fmt.Sprintf("nginx :%d", s.Nginx.Port)) + st.Muted.Render(fmt.Sprintf(" (%d workers, %d reloads)", len(s.Nginx.Workers), s.Nginx.Reloads))
 	}
-	left := "client ──▶ " + ng + " ──"
-	pad := strings.Repeat(" ", ansi.StringWidth(left))
-	var lines []string
 	for i, in := range s.Instances {
-		branch := "├─▶ "
-		switch {
-		case len(s.Instances) == 1:
-			branch = "──▶ "
-		case i == 0:
-			branch = "┬─▶ "
-		case i == len(s.Instances)-1:
-			branch = "└─▶ "
-		}
 		state := st.Success.Render("● healthy")
 		switch {
 		case !in.Alive:
@@ -358,27 +375,58 @@ func (l *scaleLab) topology(w int) string {
 		if i == l.selected {
 			cursor = st.Accent.Render("▸")
 		}
-		line := fmt.Sprintf("%s%s[%d] %-15s %s  %6d req  %d workers", branch, cursor, in.ID, in.Addr, state, in.Requests, len(in.Workers))
+		line := fmt.Sprintf("%s[%d] %-15s %s  %6d req  %d workers", cursor, in.ID, in.Addr, state, in.Requests, len(in.Workers))
 		if in.Fails > 0 {
 			line += st.Danger.Render(fmt.Sprintf("  %d failed", in.Fails))
 		}
-		if i == 0 {
-			lines = append(lines, left+line)
-		} else {
-			lines = append(lines, pad+line)
-		}
+		instances = append(instances, line)
 	}
-	redis := st.Danger.Render("Redis down")
+	redis = st.Danger.Render("Redis down")
 	if s.Redis.Up {
 		redis = st.Success.Render("Redis " + strings.TrimPrefix(s.Redis.URL, "redis://"))
 	}
 	cache := fmt.Sprintf("cache %d hits / %d misses (%.0f%%)", s.Cache.Hits, s.Cache.Misses, s.Cache.HitRatio*100)
 	queue := fmt.Sprintf("queue +%d ✓%d depth %d", s.Queue.Enqueued, s.Queue.Processed, s.Queue.Depth)
-	lines = append(lines, "", pad+"instances ──▶ "+redis, pad+"              "+st.Muted.Render(cache+" · "+queue))
-	for i := range lines {
-		lines[i] = ansi.Truncate(lines[i], w, "…")
+	return ng, instances, redis, st.Muted.Render(cache + " · " + queue)
+}
+
+// branch is the connector before instance i of n.
+func branch(i, n int, first string) string {
+	switch {
+	case n == 1:
+		return "──▶ "
+	case i == 0:
+		return first
+	case i == n-1:
+		return "└─▶ "
 	}
-	return strings.Join(lines, "\n")
+	return "├─▶ "
+}
+
+// wideTopology: client, nginx and the instances on one line each.
+func (l *scaleLab) wideTopology() []string {
+	ng, instances, redis, numbers := l.topologyParts()
+	left := "client ──▶ " + ng + " ──"
+	pad := strings.Repeat(" ", ansi.StringWidth(left))
+	var lines []string
+	for i, in := range instances {
+		lead := pad
+		if i == 0 {
+			lead = left
+		}
+		lines = append(lines, lead+branch(i, len(instances), "┬─▶ ")+in)
+	}
+	return append(lines, "", pad+"instances ──▶ "+redis, pad+"              "+numbers)
+}
+
+// compactTopology: nginx, then the instances under it, then Redis.
+func (l *scaleLab) compactTopology() []string {
+	ng, instances, redis, numbers := l.topologyParts()
+	lines := []string{"client ──▶ " + ng}
+	for i, in := range instances {
+		lines = append(lines, "  "+branch(i, len(instances), "├─▶ ")+in)
+	}
+	return append(lines, "", "instances ──▶ "+redis, "  "+numbers)
 }
 
 func (l *scaleLab) chart(w int) string {
@@ -417,8 +465,8 @@ func (l *scaleLab) ShortHelp() []key.Binding {
 func (l *scaleLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
 	return [][]key.Binding{
-		{g.Up, g.Down, k.Kill, k.Revive},
+		{g.Up, g.Down, g.First, g.Last, k.Kill, k.Revive},
 		{k.Load, k.Workload, k.Balancing, k.Cache, k.Queue},
-		{k.Sessions, k.KillRedis, k.Lesson},
+		{k.Sessions, k.Redis, k.Lesson},
 	}
 }

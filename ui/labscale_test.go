@@ -13,8 +13,9 @@ import (
 )
 
 // TestScaleDashboardKillsAnInstanceAndCleansUp runs the scaling lab with
-// real nginx and Redis from the app, kills an instance, and checks that
-// quitting leaves no process of the lab behind.
+// real nginx and Redis from the app, kills an instance, kills Redis and
+// brings it back (R, twice), and checks that quitting leaves no process of
+// the lab behind.
 func TestScaleDashboardKillsAnInstanceAndCleansUp(t *testing.T) {
 	nodetest.RequireTool(t, "redis-server", "apt install redis-server")
 	if _, err := nginx.Find(); err != nil {
@@ -37,6 +38,10 @@ func TestScaleDashboardKillsAnInstanceAndCleansUp(t *testing.T) {
 	waitFor("healthy")
 	tm.Send(keyMsg("x")) // kills the selected (first) instance
 	waitFor("dead")
+	tm.Send(keyMsg("R")) // Redis down…
+	waitFor("Redis down")
+	tm.Send(keyMsg("R")) // …and back at the same address
+	waitFor("Redis answers again")
 	tm.Send(keyMsg("ctrl+c"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(20*time.Second))
 

@@ -16,23 +16,6 @@ import (
 	"github.com/nodedive/nodedive/labs/secure/launch"
 )
 
-type secureKeys struct {
-	Run, RunAll, Express, Side, Weak, Store, Lesson key.Binding
-}
-
-func newSecureKeys() secureKeys {
-	b := bind
-	return secureKeys{
-		Run:     b("enter", "run this probe", "enter"),
-		RunAll:  b("a", "run all probes", "a"),
-		Express: b("e", "Express side by side", "e"),
-		Side:    b("tab", "details: Go / Express", "tab"),
-		Weak:    b("w", "defences off/on (Go)", "w"),
-		Store:   b("s", "rate-limit store", "s"),
-		Lesson:  b("o", "open the lesson row", "o"),
-	}
-}
-
 // secureSide is one running app under attack: the Go one or Express.
 type secureSide struct {
 	runtime  string
@@ -48,34 +31,57 @@ type secureSide struct {
 	progCh   chan string
 }
 
-// Messages of the security lab.
+// Messages of the security lab, addressed to it: a side that finishes
+// starting while a lesson covers the lab is up when the learner is back.
 type (
 	secureStartedMsg struct {
+		to
 		runtime string
 		gen     int
 		lab     *launch.Lab
 		err     error
 	}
 	secureProgressMsg struct {
+		to
 		runtime string
 		gen     int
 		text    string
 		ok      bool
 	}
 	probeResultMsg struct {
+		to
 		runtime string
 		gen     int
 		result  probe.Result
 		ok      bool
+		rest    <-chan probe.Result
 	}
 )
+
+// release stops an app whose lab closed while it started.
+func (m secureStartedMsg) release() func() {
+	if m.lab == nil {
+		return nil
+	}
+	return stopSecureFunc(m.lab)
+}
+
+// stopSecureFunc stops a side's app and waits for its processes, bounded.
+func stopSecureFunc(lab *launch.Lab) func() {
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = lab.Stop(ctx) // leaving: stop what can be stopped; its processes die with nodedive anyway
+	}
+}
 
 // secureLab is the attack panel of lesson q15: the hardened app in a real
 // cluster (Go, and Express beside it on demand), and the probes that attack
 // it, one at a time or all, with what each expected and observed.
 type secureLab struct {
+	addr
 	c      *common
-	keys   secureKeys
+	keys   SecureKeys
 	probes []probe.Probe
 	cursor int
 	sides  []*secureSide // [0] Go, [1] Express once started
@@ -86,7 +92,7 @@ type secureLab struct {
 
 func newSecureLab(c *common) screen {
 	return &secureLab{
-		c: c, keys: newSecureKeys(), probes: probe.All(), store: secure.StorePrimary,
+		addr: c.newAddr(), c: c, keys: c.keys.Secure, probes: probe.All(), store: secure.StorePrimary,
 		sides: []*secureSide{{runtime: launch.RuntimeGo}},
 	}
 }
@@ -105,11 +111,11 @@ func (l *secureLab) side(runtime string) *secureSide {
 // start (re)starts one side's app in the background; npm and Redis
 // progress comes back through a channel.
 func (l *secureLab) start(s *secureSide) tea.Cmd {
-	l.stopSide(s)
+	stop := l.stopSide(s)
 	s.gen++
 	s.starting, s.err, s.progress = true, nil, "starting…"
 	s.results, s.running = map[string]probe.Result{}, map[string]bool{}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ctx, s.cancel = context.WithCancel(l.c.ctx)
 	s.progCh = make(chan string, 16)
 	opts := launch.Options{
 		Runtime: s.runtime, Workers: 2, Store: l.store, CacheDir: l.c.cacheDir, Log: discardWriter{},
@@ -123,94 +129,77 @@ func (l *secureLab) start(s *secureSide) tea.Cmd {
 	if l.weak && s.runtime == launch.RuntimeGo {
 		opts.Weak = secure.AllWeak
 	}
-	ctx, gen, rt, ch := s.ctx, s.gen, s.runtime, s.progCh
-	return tea.Batch(waitSecureProgress(rt, gen, ch), func() tea.Msg {
+	ctx, gen, rt, ch, mail := s.ctx, s.gen, s.runtime, s.progCh, l.mail()
+	return tea.Batch(stop, waitSecureProgress(mail, rt, gen, ch), func() tea.Msg {
 		lab, err := launch.Start(ctx, opts)
 		close(ch)
-		return secureStartedMsg{runtime: rt, gen: gen, lab: lab, err: err}
+		return secureStartedMsg{to: mail, runtime: rt, gen: gen, lab: lab, err: err}
 	})
 }
 
-func waitSecureProgress(rt string, gen int, ch <-chan string) tea.Cmd {
+func waitSecureProgress(mail to, rt string, gen int, ch <-chan string) tea.Cmd {
 	return func() tea.Msg {
 		text, ok := <-ch
-		return secureProgressMsg{runtime: rt, gen: gen, text: text, ok: ok}
+		return secureProgressMsg{to: mail, runtime: rt, gen: gen, text: text, ok: ok}
 	}
 }
 
-// stopSide stops a side's app; Stop waits for its processes in the
-// background (they die with nodedive in any case).
-func (l *secureLab) stopSide(s *secureSide) {
+// stopSide cancels a side's work and returns the chore that stops its app
+// and waits for its processes.
+func (l *secureLab) stopSide(s *secureSide) tea.Cmd {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	if lab := s.lab; lab != nil {
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			lab.Stop(ctx) //nolint:errcheck // leaving: stop what can be stopped // best effort on the way out
-		}()
-	}
+	lab := s.lab
 	s.lab = nil
-}
-
-// Leave stops both apps and waits (bounded) until they are down.
-func (l *secureLab) Leave() tea.Cmd {
-	var labs []*launch.Lab
-	for _, s := range l.sides {
-		if s.cancel != nil {
-			s.cancel()
-		}
-		if s.lab != nil {
-			labs = append(labs, s.lab)
-			s.lab = nil
-		}
-	}
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
-		defer cancel()
-		for _, lab := range labs {
-			lab.Stop(ctx) //nolint:errcheck // leaving: stop what can be stopped
-		}
+	if lab == nil {
 		return nil
 	}
+	return l.c.chore(stopSecureFunc(lab))
 }
 
-// runProbes attacks every ready side with the given probes; results come
-// back one by one.
+// Leave stops both apps; the app's exit waits until they are down.
+func (l *secureLab) Leave() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, s := range l.sides {
+		cmds = append(cmds, l.stopSide(s))
+	}
+	return tea.Batch(cmds...)
+}
+
+// runProbes attacks every ready side with the given probes, in a Cmd per
+// side; results come back one by one.
 func (l *secureLab) runProbes(ps []probe.Probe) tea.Cmd {
 	var cmds []tea.Cmd
 	for _, s := range l.sides {
 		if s.lab == nil {
 			continue
 		}
-		ch := make(chan probe.Result, len(ps))
 		for _, p := range ps {
 			s.running[p.Name] = true
 			delete(s.results, p.Name)
 		}
-		target, ctx, rt, gen := s.lab.Target(), s.ctx, s.runtime, s.gen
-		go func() {
+		// Buffered for every result: the attack never waits for the UI.
+		ch := make(chan probe.Result, len(ps))
+		target, ctx, rt, gen, mail := s.lab.Target(), s.ctx, s.runtime, s.gen, l.mail()
+		cmds = append(cmds, func() tea.Msg {
 			probe.Run(ctx, target, ps, func(r probe.Result) { ch <- r })
 			close(ch)
-		}()
-		cmds = append(cmds, waitProbe(rt, gen, ch))
+			return nil
+		}, waitProbe(mail, rt, gen, ch))
 	}
 	if len(cmds) == 0 {
-		return warn("the app is not running yet")
+		return warn("the app is not running yet: wait for its URL in the status line")
 	}
 	return tea.Batch(cmds...)
 }
 
-func waitProbe(rt string, gen int, ch <-chan probe.Result) tea.Cmd {
+// waitProbe delivers the next result from ch; the screen asks for the one
+// after when it gets it.
+func waitProbe(mail to, rt string, gen int, ch <-chan probe.Result) tea.Cmd {
 	return func() tea.Msg {
 		r, ok := <-ch
-		msg := probeResultMsg{runtime: rt, gen: gen, result: r, ok: ok}
-		if ok {
-			// Keep listening: the next result arrives in a later message.
-			return tea.BatchMsg{func() tea.Msg { return msg }, waitProbe(rt, gen, ch)}
-		}
-		return msg
+		return probeResultMsg{to: mail, runtime: rt, gen: gen, result: r, ok: ok, rest: ch}
 	}
 }
 
@@ -222,12 +211,12 @@ func (l *secureLab) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.progress = msg.text
-		return waitSecureProgress(msg.runtime, msg.gen, s.progCh)
+		return waitSecureProgress(l.mail(), msg.runtime, msg.gen, s.progCh)
 	case secureStartedMsg:
 		s := l.side(msg.runtime)
 		if s == nil || s.gen != msg.gen {
-			if msg.lab != nil {
-				go msg.lab.Stop(context.Background()) //nolint:errcheck // outdated
+			if f := msg.release(); f != nil {
+				return l.c.chore(f) // a side restarted or closed since
 			}
 			return nil
 		}
@@ -245,16 +234,18 @@ func (l *secureLab) Update(msg tea.Msg) tea.Cmd {
 		}
 		delete(s.running, msg.result.Name)
 		s.results[msg.result.Name] = msg.result
-		return nil
+		return waitProbe(l.mail(), msg.runtime, msg.gen, msg.rest)
 	case tea.KeyPressMsg:
 		return l.key(msg)
 	}
 	return nil
 }
 
+func (l *secureLab) listKeys() listKeys { return l.c.keys.dashList() }
+
 func (l *secureLab) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := l.keys
-	if c, ok := moveCursor(l.c.keys, msg, l.cursor, len(l.probes)); ok {
+	if c, ok := l.listKeys().move(msg, l.cursor, len(l.probes)); ok {
 		l.cursor = c
 		return nil
 	}
@@ -267,10 +258,10 @@ func (l *secureLab) key(msg tea.KeyPressMsg) tea.Cmd {
 		l.detail = (l.detail + 1) % len(l.sides)
 	case key.Matches(msg, k.Express):
 		if len(l.sides) == 2 {
-			l.stopSide(l.sides[1])
+			stop := l.stopSide(l.sides[1])
 			l.sides = l.sides[:1]
 			l.detail = 0
-			return info("Express app stopped")
+			return tea.Batch(stop, info("Express app stopped"))
 		}
 		s := &secureSide{runtime: launch.RuntimeNode}
 		l.sides = append(l.sides, s)
@@ -306,7 +297,7 @@ func (l *secureLab) View() string {
 	}
 	head := ansi.Truncate(strings.Join(status, st.Muted.Render("  |  ")), w, "…")
 	listH := min(len(l.probes)+3, max(h/2, 6))
-	list := c.panel("Probes · q15 › Best practices (the practices table)", l.table(w-4), w, listH, true)
+	list := c.panel("Probes · q15 › Best practices (the practices table)", l.table(w-4, listH-2), w, listH, true)
 	detail := c.panel(l.detailTitle(), strings.Join(l.detailLines(w-4), "\n"), w, max(h-1-listH, 3), false)
 	return head + "\n" + list + "\n" + detail
 }
@@ -329,15 +320,17 @@ func (l *secureLab) sideStatus(s *secureSide) string {
 	return st.Success.Render(name+" "+s.lab.URL) + st.Muted.Render(fmt.Sprintf(" · %d workers", len(s.lab.Workers))) + extra
 }
 
-// table lists the probes with a verdict per running app.
-func (l *secureLab) table(w int) string {
+// table lists the probes with a verdict per running app, in h lines: the
+// list scrolls with the cursor under its header.
+func (l *secureLab) table(w, h int) string {
 	st := l.c.styles
 	nameW := 20
 	head := padRight("probe", nameW) + " " + padRight("lesson row", 22)
 	for _, s := range l.sides {
 		head += " " + padRight(map[string]string{launch.RuntimeGo: "Go", launch.RuntimeNode: "Express"}[s.runtime], 8)
 	}
-	lines := []string{st.Muted.Render("  " + head)}
+	head = ansi.Truncate(st.Muted.Render("  "+head), w, "…")
+	var lines []string
 	for i, p := range l.probes {
 		row := padRight(p.Name, nameW) + " " + padRight(ansi.Truncate(p.Lesson, 22, "…"), 22)
 		for _, s := range l.sides {
@@ -349,7 +342,7 @@ func (l *secureLab) table(w int) string {
 		}
 		lines = append(lines, ansi.Truncate(cursor+row, w, "…"))
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(append([]string{head}, window(lines, l.cursor, l.cursor, h-1)...), "\n")
 }
 
 func (l *secureLab) verdict(s *secureSide, name string) string {
@@ -422,5 +415,5 @@ func (l *secureLab) ShortHelp() []key.Binding {
 
 func (l *secureLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
-	return [][]key.Binding{{g.Up, g.Down, k.Run, k.RunAll}, {k.Express, k.Side, k.Weak, k.Store, k.Lesson}}
+	return [][]key.Binding{{g.Up, g.Down, g.First, g.Last, k.Run, k.RunAll}, {k.Express, k.Side, k.Weak, k.Store, k.Lesson}}
 }

@@ -14,6 +14,7 @@ import (
 // Cmd, brings its per-second samples back as messages, keeps the series
 // the charts draw, and stops it.
 type liveLoad struct {
+	to      to  // the dashboard the samples go to
 	run     int // counts runs, so samples of an old run are dropped
 	running bool
 	cancel  context.CancelFunc
@@ -26,6 +27,7 @@ type liveLoad struct {
 
 // liveSampleMsg carries one per-second sample of run.
 type liveSampleMsg struct {
+	to
 	run    int
 	sample load.Sample
 	ok     bool
@@ -35,9 +37,11 @@ type liveSampleMsg struct {
 // returns the message that reports the end of run.
 type loadFunc func(ctx context.Context, run int, onSample func(load.Sample)) tea.Msg
 
-// start begins a run under parent. Samples are dropped rather than block
-// the load when the UI is behind.
-func (ll *liveLoad) start(parent context.Context, do loadFunc) tea.Cmd {
+// start begins a run under parent; its samples go to the dashboard mail
+// addresses, covered or not. Samples are dropped rather than block the load
+// when the UI is behind.
+func (ll *liveLoad) start(parent context.Context, mail to, do loadFunc) tea.Cmd {
+	ll.to = mail
 	ll.stop()
 	ll.run++
 	ctx, cancel := context.WithCancel(parent)
@@ -59,10 +63,10 @@ func (ll *liveLoad) start(parent context.Context, do loadFunc) tea.Cmd {
 }
 
 func (ll *liveLoad) wait() tea.Cmd {
-	run, ch := ll.run, ll.samples
+	run, ch, mail := ll.run, ll.samples, ll.to
 	return func() tea.Msg {
 		s, ok := <-ch
-		return liveSampleMsg{run: run, sample: s, ok: ok}
+		return liveSampleMsg{to: mail, run: run, sample: s, ok: ok}
 	}
 }
 

@@ -150,6 +150,7 @@ func practiceEntries(c *common) []homeEntry {
 
 // quizMenu picks a practice topic or the mock interview.
 type quizMenu struct {
+	addr
 	c      *common
 	items  []string // "" = all topics, "mock" = mock interview, else a topic
 	cursor int
@@ -158,7 +159,7 @@ type quizMenu struct {
 func newQuizMenu(c *common) *quizMenu {
 	items := []string{"mock", ""}
 	items = append(items, quiz.Topics...)
-	return &quizMenu{c: c, items: items}
+	return &quizMenu{addr: c.newAddr(), c: c, items: items}
 }
 
 func (m *quizMenu) Init() tea.Cmd { return nil }
@@ -166,7 +167,7 @@ func (m *quizMenu) Init() tea.Cmd { return nil }
 func (m *quizMenu) Update(msg tea.Msg) tea.Cmd {
 	k := m.c.keys
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
-		if c, moved := moveCursor(k, msg, m.cursor, len(m.items)); moved {
+		if c, moved := m.listKeys().move(msg, m.cursor, len(m.items)); moved {
 			m.cursor = c
 			return nil
 		}
@@ -186,6 +187,7 @@ func (m *quizMenu) View() string {
 	s := m.c.styles
 	w := m.c.width
 	lines := []string{"", s.Title.Render("  Quiz") + s.Subtitle.Render("  answers are graded by concept against model interview answers"), ""}
+	selected := 0
 	for i, item := range m.items {
 		label, desc := item, ""
 		switch item {
@@ -203,11 +205,14 @@ func (m *quizMenu) View() string {
 		cursor, st := "  ", s.Item
 		if i == m.cursor {
 			cursor, st = s.Accent.Render(s.Cursor), s.ItemSelected
+			selected = len(lines)
 		}
 		lines = append(lines, ansi.Truncate(cursor+st.Render(label)+"  "+s.ItemDesc.Render(desc), w, "…"))
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(window(lines, selected, selected, m.c.bodyHeight()), "\n")
 }
+
+func (m *quizMenu) listKeys() listKeys { return m.c.keys.list() }
 
 func (m *quizMenu) Title() string   { return "Quiz" }
 func (m *quizMenu) Meta() string    { return "" }
@@ -220,19 +225,20 @@ func (m *quizMenu) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHe
 
 // labsMenu lists the labs.
 type labsMenu struct {
+	addr
 	c      *common
 	labs   []labInfo
 	cursor int
 }
 
-func newLabsMenu(c *common) *labsMenu { return &labsMenu{c: c, labs: labCatalog()} }
+func newLabsMenu(c *common) *labsMenu { return &labsMenu{addr: c.newAddr(), c: c, labs: labCatalog()} }
 
 func (m *labsMenu) Init() tea.Cmd { return nil }
 
 func (m *labsMenu) Update(msg tea.Msg) tea.Cmd {
 	k := m.c.keys
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
-		if c, moved := moveCursor(k, msg, m.cursor, len(m.labs)); moved {
+		if c, moved := m.listKeys().move(msg, m.cursor, len(m.labs)); moved {
 			m.cursor = c
 		} else if key.Matches(msg, k.Select) {
 			return openLab(m.c, m.labs[m.cursor])
@@ -245,19 +251,41 @@ func (m *labsMenu) View() string {
 	s := m.c.styles
 	w := m.c.width
 	lines := []string{"", s.Title.Render("  Live labs") + s.Subtitle.Render("  real processes on your machine, on 127.0.0.1"), ""}
+	first, last := 0, 0
 	for i, l := range m.labs {
 		cursor, st := "  ", s.Item
 		if i == m.cursor {
 			cursor, st = s.Accent.Render(s.Cursor), s.ItemSelected
+			first = len(lines)
 		}
 		lines = append(lines,
 			ansi.Truncate(cursor+st.Render(l.title)+s.Muted.Render("  ("+l.lesson+")"), w, "…"),
 			ansi.Truncate("    "+s.ItemDesc.Render(l.desc), w, "…"),
-			ansi.Truncate("    "+s.Muted.Render("$ "+l.command), w, "…"),
-			"")
+			ansi.Truncate("    "+s.Muted.Render("$ "+l.command), w, "…"))
+		if i == m.cursor {
+			last = len(lines) - 1
+		}
+		lines = append(lines, "")
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(window(lines, first, last, m.c.bodyHeight()), "\n")
 }
+
+// window picks h lines of lines that show lines first..last (the
+// selection), centred when there is room: on a short terminal the list
+// scrolls with the cursor.
+func window(lines []string, first, last, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	if len(lines) <= h {
+		return lines
+	}
+	start := first - max(h-(last-first+1), 0)/2
+	start = min(max(start, 0), len(lines)-h)
+	return lines[start : start+h]
+}
+
+func (m *labsMenu) listKeys() listKeys { return m.c.keys.list() }
 
 func (m *labsMenu) Title() string   { return "Labs" }
 func (m *labsMenu) Meta() string    { return "" }

@@ -21,26 +21,6 @@ import (
 	"github.com/nodedive/nodedive/quiz/grade"
 )
 
-type quizKeys struct {
-	Submit, Edit, Next, Skip, Toggle, Choose, True, False, RunSnippet, Lesson key.Binding
-}
-
-func newQuizKeys() quizKeys {
-	b := bind
-	return quizKeys{
-		Submit:     b("ctrl+s", "submit answer", "ctrl+s", "ctrl+d"),
-		Edit:       b("i", "type again", "i"),
-		Next:       b("enter/n", "next question", "enter", "n"),
-		Skip:       b("tab", "skip question", "tab"),
-		Toggle:     b("space", "choose option", "space", "x"),
-		Choose:     b("enter", "submit", "enter"),
-		True:       b("t", "true", "t", "y"),
-		False:      b("f", "false", "f"),
-		RunSnippet: b("r", "run the snippet on node", "r"),
-		Lesson:     b("o", "open the lesson section", "o"),
-	}
-}
-
 // quizPhase is where a quiz session is.
 type quizPhase int
 
@@ -59,8 +39,11 @@ type answered struct {
 
 // Messages of the quiz screen.
 type (
-	quizTickMsg   struct{ session int }
+	quizTickMsg struct {
+		to
+	}
 	snippetRunMsg struct {
+		to
 		id  string
 		res noderun.Result
 		err error
@@ -74,8 +57,9 @@ type (
 // quizScreen runs a quiz session: practice on a topic, a review of due
 // questions, or a timed mock interview ending in a report.
 type quizScreen struct {
+	addr
 	c     *common
-	keys  quizKeys
+	keys  QuizKeys
 	title string
 	mock  bool
 	qs    []*quiz.Question
@@ -94,20 +78,16 @@ type quizScreen struct {
 	scroll   int
 	results  []answered
 	started  time.Time // when the current question was shown
-	session  int
 	ctx      context.Context
 	cancel   context.CancelFunc
 	nowFunc  func() time.Time
-	rendered []string // the feedback, laid out for the current width
+	rendered []string // the feedback or the report, laid out for the width
 }
 
-var quizSessions int
-
 func newQuizScreen(c *common, title string, qs []*quiz.Question, mock bool) *quizScreen {
-	quizSessions++
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(c.ctx)
 	s := &quizScreen{
-		c: c, keys: newQuizKeys(), title: title, qs: qs, mock: mock, session: quizSessions,
+		addr: c.newAddr(), c: c, keys: c.keys.Quiz, title: title, qs: qs, mock: mock,
 		ctx: ctx, cancel: cancel, nowFunc: c.now,
 	}
 	s.editor = textarea.New()
@@ -152,9 +132,41 @@ func newReviewSession(c *common) (screen, error) {
 func (s *quizScreen) Init() tea.Cmd {
 	if len(s.qs) == 0 {
 		s.phase = phaseReport
+		s.layout()
 		return warn("no questions here")
 	}
 	return tea.Batch(s.show(0), s.tick())
+}
+
+// Resize is the quiz's resize hook.
+func (s *quizScreen) Resize() tea.Cmd {
+	s.layout()
+	return nil
+}
+
+// layout sizes the inputs for the current question and lays out the
+// feedback or report, for the body's size. It runs on resize and whenever
+// the phase or question changes; View only draws.
+func (s *quizScreen) layout() {
+	w, h := s.c.width, s.c.bodyHeight()
+	s.fill.SetWidth(max(w-4, 10))
+	s.editor.SetWidth(max(w-2, 10))
+	s.rendered = nil
+	switch s.phase {
+	case phaseAnswering:
+		// The header, the label above the editor, and a line to spare.
+		s.editor.SetHeight(max(h-len(s.header(w))-2, 3))
+	case phaseFeedback:
+		s.rendered = s.feedbackLines(w)
+	case phaseReport:
+		s.rendered = s.reportLines(w)
+	}
+	s.scrollBy(0)
+}
+
+// scrollBy moves the feedback or report by d lines, kept in range.
+func (s *quizScreen) scrollBy(d int) {
+	s.scroll = min(max(s.scroll+d, 0), max(len(s.rendered)-s.c.bodyHeight(), 0))
 }
 
 // Leave stops a snippet still running.
@@ -167,8 +179,8 @@ func (s *quizScreen) tick() tea.Cmd {
 	if !s.mock {
 		return nil
 	}
-	id := s.session
-	return s.c.after(time.Second, func() tea.Msg { return quizTickMsg{id} })
+	mail := s.mail()
+	return s.c.after(time.Second, func() tea.Msg { return quizTickMsg{mail} })
 }
 
 func (s *quizScreen) current() *quiz.Question { return s.qs[s.i] }
@@ -181,6 +193,7 @@ func (s *quizScreen) show(i int) tea.Cmd {
 	s.editor.Reset()
 	s.fill.Reset()
 	s.editing = false
+	s.layout()
 	switch s.current().Kind {
 	case quiz.Interview, quiz.Output:
 		s.editing = true
@@ -201,7 +214,7 @@ func (s *quizScreen) timeLeft() time.Duration {
 func (s *quizScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case quizTickMsg:
-		if msg.session != s.session || s.phase == phaseReport {
+		if s.phase == phaseReport {
 			return nil
 		}
 		if s.phase == phaseAnswering && s.timeLeft() <= 0 {
@@ -211,11 +224,11 @@ func (s *quizScreen) Update(msg tea.Msg) tea.Cmd {
 	case snippetRunMsg:
 		if s.phase == phaseFeedback && msg.id == s.current().ID {
 			s.snippet, s.snipErr = &msg.res, msg.err
-			s.rendered = nil
+			s.layout()
 		}
 		return nil
-	case tea.WindowSizeMsg, stylesChangedMsg:
-		s.rendered = nil
+	case stylesChangedMsg:
+		s.layout()
 		return nil
 	case tea.PasteMsg:
 		if s.editing {
@@ -270,7 +283,7 @@ func (s *quizScreen) answerKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch q.Kind {
 	case quiz.Choice:
-		if c, ok := moveCursor(g, msg, s.cursor, len(q.Options)); ok {
+		if c, ok := s.listKeys().move(msg, s.cursor, len(q.Options)); ok {
 			s.cursor = c
 			return nil
 		}
@@ -364,7 +377,8 @@ func (s *quizScreen) finish(o quiz.Outcome) tea.Cmd {
 	s.editing = false
 	s.editor.Blur()
 	s.fill.Blur()
-	s.rendered = nil
+	s.scroll = 0
+	s.layout()
 	now := s.nowFunc()
 	s.results = append(s.results, answered{q: q, outcome: &o, took: now.Sub(s.started)})
 	// Record decodes and re-encodes cards; it cannot fail on cards it
@@ -380,7 +394,8 @@ func (s *quizScreen) finish(o quiz.Outcome) tea.Cmd {
 func (s *quizScreen) advance() tea.Cmd {
 	if s.i+1 >= len(s.qs) {
 		s.phase = phaseReport
-		s.rendered = nil
+		s.scroll = 0
+		s.layout()
 		return nil
 	}
 	return s.show(s.i + 1)
@@ -393,18 +408,18 @@ func (s *quizScreen) feedbackKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Next):
 		return s.advance()
 	case key.Matches(msg, g.Down):
-		s.scroll++
+		s.scrollBy(1)
 	case key.Matches(msg, g.Up):
-		s.scroll = max(s.scroll-1, 0)
+		s.scrollBy(-1)
 	case key.Matches(msg, g.PageDown):
-		s.scroll += s.c.bodyHeight() / 2
+		s.scrollBy(s.c.bodyHeight() / 2)
 	case key.Matches(msg, g.PageUp):
-		s.scroll = max(s.scroll-s.c.bodyHeight()/2, 0)
+		s.scrollBy(-s.c.bodyHeight() / 2)
 	case key.Matches(msg, k.RunSnippet) && q.Kind == quiz.Output:
-		prog, ctx, id := q.Program(), s.ctx, q.ID
+		prog, ctx, id, mail := q.Program(), s.ctx, q.ID, s.mail()
 		return tea.Batch(info("running the snippet on node…"), func() tea.Msg {
 			res, err := noderun.Run(ctx, prog, noderun.Options{Timeout: runTimeout, MaxOutput: runOutputCap})
-			return snippetRunMsg{id: id, res: res, err: err}
+			return snippetRunMsg{to: mail, id: id, res: res, err: err}
 		})
 	case key.Matches(msg, k.Lesson):
 		return openLessonAt(s.c, q.Lesson, q.Section)
@@ -414,23 +429,11 @@ func (s *quizScreen) feedbackKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (s *quizScreen) View() string {
 	w, h := s.c.width, s.c.bodyHeight()
-	switch s.phase {
-	case phaseReport:
-		return s.scrolled(s.reportLines(w), h)
-	case phaseFeedback:
-		if s.rendered == nil {
-			s.rendered = s.feedbackLines(w)
-		}
-		return s.scrolled(s.rendered, h)
+	if s.phase == phaseAnswering {
+		return s.answerView(w, h)
 	}
-	return s.answerView(w, h)
-}
-
-// scrolled shows h lines from the scroll position.
-func (s *quizScreen) scrolled(lines []string, h int) string {
-	s.scroll = min(s.scroll, max(len(lines)-h, 0))
-	end := min(s.scroll+h, len(lines))
-	return strings.Join(lines[s.scroll:end], "\n")
+	start := min(s.scroll, len(s.rendered))
+	return strings.Join(s.rendered[start:min(start+h, len(s.rendered))], "\n")
 }
 
 func (s *quizScreen) header(w int) []string {
@@ -488,7 +491,6 @@ func (s *quizScreen) answerView(w, h int) string {
 	case quiz.TrueFalse:
 		lines = append(lines, st.Muted.Render("t: true · f: false"))
 	case quiz.Fill:
-		s.fill.SetWidth(max(w-4, 10))
 		lines = append(lines, s.fill.View(), "", st.Muted.Render("enter checks it"))
 	default:
 		label := "Your answer, as you would say it in an interview"
@@ -496,9 +498,6 @@ func (s *quizScreen) answerView(w, h int) string {
 			label = "What does node print? One line per line of output"
 		}
 		lines = append(lines, st.Accent.Render(label)+st.Muted.Render("  (ctrl+s submits · esc stops typing)"))
-		edH := max(h-len(lines)-1, 3)
-		s.editor.SetWidth(max(w-2, 10))
-		s.editor.SetHeight(edH)
 		lines = append(lines, strings.Split(s.editor.View(), "\n")...)
 	}
 	if len(lines) > h {
@@ -711,6 +710,8 @@ func (s *quizScreen) reportLines(w int) []string {
 	lines = append(lines, "", st.Muted.Render("Missed concepts are scheduled for review; enter goes back."))
 	return lines
 }
+
+func (s *quizScreen) listKeys() listKeys { return s.c.keys.list() }
 
 func (s *quizScreen) Title() string { return s.title }
 

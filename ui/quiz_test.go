@@ -130,7 +130,7 @@ func TestMockInterviewTimesOutAndReports(t *testing.T) {
 	// Three minutes later the clock submits what was typed.
 	start := s.started
 	s.nowFunc = func() time.Time { return start.Add(quiz.MockQuestionTime + time.Second) }
-	d.send(quizTickMsg{s.session})
+	d.send(quizTickMsg{s.mail()})
 	if s.phase != phaseFeedback || s.outcome == nil {
 		t.Fatalf("time up did not submit: phase %v", s.phase)
 	}

@@ -30,6 +30,7 @@ type docKey struct {
 
 // renderedMsg delivers a lesson rendered in the background.
 type renderedMsg struct {
+	to
 	lesson string
 	key    docKey
 	text   []byte
@@ -43,6 +44,7 @@ type match struct{ line, start, end int }
 // contents beside it (or toggled over it on narrow terminals), section
 // jumps, search with highlighted matches, and read tracking.
 type reader struct {
+	addr
 	c      *common
 	lesson *lessons.Lesson
 	vp     viewport.Model
@@ -86,7 +88,7 @@ type reader struct {
 }
 
 func newReader(c *common, l *lessons.Lesson) *reader {
-	r := &reader{c: c, lesson: l, vp: viewport.New()}
+	r := &reader{addr: c.newAddr(), c: c, lesson: l, vp: viewport.New()}
 	// Left/right move between sections here, not sideways.
 	r.vp.KeyMap.Left.SetEnabled(false)
 	r.vp.KeyMap.Right.SetEnabled(false)
@@ -166,8 +168,12 @@ func (r *reader) wantKey() docKey {
 	return docKey{width: max(tw-1, render.MinWidth), style: r.c.styles.Markdown}
 }
 
-// resize sizes the viewport and asks for a rendering if the width or style
-// changed. Rendering happens in a Cmd; Update never renders.
+// Resize is the reader's resize hook.
+func (r *reader) Resize() tea.Cmd { return r.resize() }
+
+// resize sizes the viewport and the search input, and asks for a rendering
+// if the width or style changed. Rendering happens in a Cmd; Update never
+// renders.
 func (r *reader) resize() tea.Cmd {
 	tw, _ := r.layout()
 	h := r.c.bodyHeight() - r.runPaneHeight()
@@ -176,6 +182,7 @@ func (r *reader) resize() tea.Cmd {
 	}
 	r.vp.SetWidth(max(tw, 1))
 	r.vp.SetHeight(max(h, 1))
+	r.input.SetWidth(max(tw-ansi.StringWidth(r.input.Prompt)-2, 1))
 	want := r.wantKey()
 	if want == r.doc && len(r.lines) > 0 || r.pending != nil && *r.pending == want {
 		return nil
@@ -188,17 +195,15 @@ func (r *reader) resize() tea.Cmd {
 		}
 	}
 	r.pending = &want
-	md, rend, id := r.lesson.Body, r.c.renderer, r.lesson.ID
+	md, rend, id, mail := r.lesson.Body, r.c.renderer, r.lesson.ID, r.mail()
 	return func() tea.Msg {
 		out, err := rend.Render(md, want.width, want.style)
-		return renderedMsg{lesson: id, key: want, text: out, err: err}
+		return renderedMsg{to: mail, lesson: id, key: want, text: out, err: err}
 	}
 }
 
 func (r *reader) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		return r.resize()
 	case stylesChangedMsg:
 		return r.resize()
 	case renderedMsg:
@@ -583,6 +588,8 @@ func (r *reader) updatePlaceholder() {
 		r.input.Prompt = "/"
 		r.input.Placeholder = "search this lesson (tab: all lessons)"
 	}
+	tw, _ := r.layout()
+	r.input.SetWidth(max(tw-ansi.StringWidth(r.input.Prompt)-2, 1))
 }
 
 func (r *reader) tocKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -663,7 +670,6 @@ func (r *reader) sidebar(h int) string {
 func (r *reader) searchBar(w int) string {
 	s := r.c.styles
 	if r.searching {
-		r.input.SetWidth(max(w-len(r.input.Prompt)-2, 1))
 		return r.input.View()
 	}
 	hits := "no matches"

@@ -21,6 +21,7 @@ const (
 
 // runResultMsg delivers the outcome of a code block run.
 type runResultMsg struct {
+	to
 	lesson string
 	block  int
 	res    noderun.Result
@@ -104,12 +105,12 @@ func runBlockFor(r *reader) tea.Cmd {
 	if r.run != nil && r.run.cancel != nil {
 		r.run.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(r.c.ctx)
 	r.run = &runPane{block: i, running: true, cancel: cancel}
-	id, prog := r.lesson.ID, b.Program()
+	id, prog, mail := r.lesson.ID, b.Program(), r.mail()
 	return tea.Batch(r.resize(), func() tea.Msg {
 		res, err := noderun.Run(ctx, prog, noderun.Options{Timeout: runTimeout, MaxOutput: runOutputCap})
-		return runResultMsg{lesson: id, block: i, res: res, err: err}
+		return runResultMsg{to: mail, lesson: id, block: i, res: res, err: err}
 	})
 }
 
@@ -151,7 +152,7 @@ func (r *reader) runPaneView(w int) string {
 	case p.running:
 		lines = []string{s.Warning.Render("running…")}
 	case p.err != nil:
-		lines = []string{s.Danger.Render(p.err.Error())}
+		lines = wrapLines([]string{s.Danger.Render(p.err.Error())}, w-4)
 	default:
 		out := strings.TrimRight(p.res.Output, "\n")
 		if out != "" {

@@ -90,6 +90,7 @@ func sectionAt(l *lessons.Lesson, off int) int {
 // search is the across-lessons search screen: type, see hits as you type,
 // open one to land on it in the reader with the matches highlighted.
 type search struct {
+	addr
 	c      *common
 	input  textinput.Model
 	hits   []searchHit
@@ -98,10 +99,16 @@ type search struct {
 }
 
 func newSearch(c *common, query string) *search {
-	s := &search{c: c, input: newInput(c, "search all lessons: ", "e.g. keep-alive, isPrimary, Retry-After"), typing: query == ""}
+	s := &search{addr: c.newAddr(), c: c, input: newInput(c, "search all lessons: ", "e.g. keep-alive, isPrimary, Retry-After"), typing: query == ""}
 	s.input.SetValue(query)
 	s.hits = searchAll(c.course, query)
 	return s
+}
+
+// Resize fits the input to the width.
+func (s *search) Resize() tea.Cmd {
+	s.input.SetWidth(max(s.c.width-ansi.StringWidth(s.input.Prompt)-2, 1))
+	return nil
 }
 
 func (s *search) Init() tea.Cmd {
@@ -167,7 +174,6 @@ func (s *search) Update(msg tea.Msg) tea.Cmd {
 func (s *search) View() string {
 	st := s.c.styles
 	w, h := s.c.width, s.c.bodyHeight()
-	s.input.SetWidth(max(w-len(s.input.Prompt)-2, 1))
 	lines := []string{s.input.View(), ""}
 	q := strings.TrimSpace(s.input.Value())
 	switch {
@@ -224,5 +230,8 @@ func (s *search) ShortHelp() []key.Binding {
 
 func (s *search) FullHelp() [][]key.Binding {
 	k := s.c.keys
-	return [][]key.Binding{{k.Up, k.Down, k.Select}, {k.Search, k.Cancel}}
+	if s.typing {
+		return [][]key.Binding{{k.Submit, k.Cancel}}
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.Select}, {k.Search}}
 }

@@ -20,19 +20,20 @@ const (
 type infoMsg struct {
 	kind infoKind
 	text string
-	// ttl is how long it stays; zero means a default by kind.
-	ttl time.Duration
 }
 
-// clearInfoMsg removes the status message with the given serial, unless a
+// clearInfoMsg removes the passing message with the given serial, unless a
 // newer one replaced it.
 type clearInfoMsg struct{ serial int }
 
 func info(text string) tea.Cmd    { return report(infoPlain, text) }
 func success(text string) tea.Cmd { return report(infoSuccess, text) }
-func warn(text string) tea.Cmd    { return report(infoWarn, text) }
 
-// reportError shows err in the status bar.
+// warn shows something the learner has to act on (a path, a hint, a
+// command to type): it stays, wrapped to the width, until dismissed.
+func warn(text string) tea.Cmd { return report(infoWarn, text) }
+
+// reportError shows err until dismissed.
 func reportError(err error) tea.Cmd {
 	if err == nil {
 		return nil
@@ -44,30 +45,38 @@ func report(kind infoKind, text string) tea.Cmd {
 	return func() tea.Msg { return infoMsg{kind: kind, text: text} }
 }
 
-// status is the status bar's current message.
+// flashTTL is how long a passing message (info, success) stays.
+const flashTTL = 4 * time.Second
+
+// status is the status bar: a passing message that a timer clears, and a
+// notice (warnings and errors) that stays until the learner dismisses it.
 type status struct {
-	msg    infoMsg
+	flash  infoMsg
 	serial int
+	notice infoMsg
 }
 
+// set shows m; it returns the timer that ends a passing message.
 func (s *status) set(c *common, m infoMsg) tea.Cmd {
-	s.msg = m
-	s.serial++
-	ttl := m.ttl
-	if ttl == 0 {
-		ttl = 4 * time.Second
-		if m.kind == infoError || m.kind == infoWarn {
-			ttl = 10 * time.Second
-		}
+	if m.kind == infoWarn || m.kind == infoError {
+		s.notice = m
+		return nil
 	}
+	s.flash = m
+	s.serial++
 	serial := s.serial
-	return c.after(ttl, func() tea.Msg { return clearInfoMsg{serial} })
+	return c.after(flashTTL, func() tea.Msg { return clearInfoMsg{serial} })
 }
 
 func (s *status) clear(serial int) {
 	if serial == s.serial {
-		s.msg = infoMsg{}
+		s.flash = infoMsg{}
 	}
 }
 
-func (s *status) active() bool { return s.msg.text != "" }
+// dismiss closes the notice; it reports whether there was one.
+func (s *status) dismiss() bool {
+	had := s.notice.text != ""
+	s.notice = infoMsg{}
+	return had
+}

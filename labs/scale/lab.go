@@ -566,11 +566,13 @@ func (l *Lab) SetQueue(on bool) {
 
 // KillRedis kills the redis-server the lab started, to show the degraded
 // state: endpoints that need Redis answer 503 at once, nothing hangs.
+// ReviveRedis brings it back.
 func (l *Lab) KillRedis() error {
-	if l.redisSrv == nil {
+	srv := l.redis()
+	if srv == nil {
 		return ErrExternalRedis
 	}
-	return l.redisSrv.Close()
+	return srv.Close()
 }
 
 // URL is nginx's address: where clients go.
@@ -618,8 +620,8 @@ func (l *Lab) PIDs() []int {
 		}
 	}
 	l.mu.Unlock()
-	if l.redisSrv != nil {
-		pids = append(pids, l.redisSrv.PID())
+	if srv := l.redis(); srv != nil {
+		pids = append(pids, srv.PID())
 	}
 	for _, p := range procs {
 		pids = append(pids, p.pids()...)
@@ -661,8 +663,8 @@ func (l *Lab) Stop(ctx context.Context) error {
 		if l.rdb != nil {
 			l.rdb.Close()
 		}
-		if l.redisSrv != nil {
-			errs = append(errs, l.redisSrv.Close())
+		if srv := l.redis(); srv != nil {
+			errs = append(errs, srv.Close())
 		}
 		if l.netns != nil {
 			errs = append(errs, l.netns.remove())

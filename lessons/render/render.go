@@ -47,7 +47,7 @@ func ParseStyle(s string) (Style, error) {
 
 // formatVersion names the renderer; bump it when glamour is upgraded. Style
 // changes need no bump: the disk key includes a fingerprint of the style.
-const formatVersion = "glamour-v2.0.1/trimmed"
+const formatVersion = "glamour-v2.0.1/trimmed/clipped-code"
 
 // MinWidth is the narrowest wrap width glamour is asked for.
 const MinWidth = 20
@@ -104,7 +104,7 @@ func (r *Renderer) Render(md []byte, width int, style Style) ([]byte, error) {
 	tr, err := r.termRenderer(width, style)
 	var out []byte
 	if err == nil {
-		out, err = tr.RenderBytes(md)
+		out, err = tr.RenderBytes(clipCodeBlocks(md, codeRoom(styleConfig(style), width)))
 	}
 	r.mu.Unlock()
 	if err != nil {
@@ -161,7 +161,14 @@ func (r *Renderer) termRenderer(width int, style Style) (*glamour.TermRenderer, 
 	if tr, ok := r.renderers[rk]; ok {
 		return tr, nil
 	}
-	tr, err := glamour.NewTermRenderer(glamour.WithStyles(styleConfig(style)), glamour.WithWordWrap(width))
+	opts := []glamour.TermRendererOption{glamour.WithStyles(styleConfig(style)), glamour.WithWordWrap(width)}
+	if style == Plain {
+		// Code goes through chroma's pass-through formatter: without it,
+		// glamour's fallback treats backslashes in code as markdown
+		// escapes (a regex's `\.` came out as `.`).
+		opts = append(opts, glamour.WithChromaFormatter("noop"))
+	}
+	tr, err := glamour.NewTermRenderer(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +260,7 @@ func plainStyle() ansi.StyleConfig {
 	s.Emph = ansi.StylePrimitive{}
 	two := uint(2)
 	s.BlockQuote.Indent, s.BlockQuote.IndentToken = &two, nil
+	s.CodeBlock.Theme = "bw" // any theme: the noop formatter ignores it
 	return s
 }
 

@@ -53,7 +53,11 @@ func Start(ctx context.Context) (*Server, error) {
 	// A free port found by listening and closing can be taken by someone
 	// else before redis binds it; try a few times.
 	for range 3 {
-		s, err := start(ctx, bin)
+		port, err := loopback.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		s, err := start(ctx, bin, port)
 		if err == nil {
 			return s, nil
 		}
@@ -65,11 +69,7 @@ func Start(ctx context.Context) (*Server, error) {
 	return nil, lastErr
 }
 
-func start(ctx context.Context, bin string) (*Server, error) {
-	port, err := loopback.FreePort()
-	if err != nil {
-		return nil, err
-	}
+func start(ctx context.Context, bin string, port int) (*Server, error) {
 	dir, err := proc.TempDir("nodedive-redis-")
 	if err != nil {
 		return nil, err
