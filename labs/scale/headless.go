@@ -255,6 +255,15 @@ func Run(ctx context.Context, opts RunConfig) (*Report, error) {
 		rep.Instances = append(rep.Instances, e)
 	}
 
+	if kill != nil {
+		// nginx keeps a failed server out for fail_timeout; the checks below
+		// must reach every instance to mean anything.
+		say(fmt.Sprintf("waiting for nginx to send traffic to instance %d again (fail_timeout %s)", victim, c.FailTimeout))
+		if n, _ := lab.AwaitRotation(ctx, c.FailTimeout+3*time.Second); n < c.Instances {
+			say(fmt.Sprintf("only %d of %d instances answer through nginx; the checks below see only those", n, c.Instances))
+		}
+	}
+
 	// Sessions: one client, twelve requests, each store.
 	say("sessions: one logged-in client, 12 requests, memory store then Redis store")
 	if rep.Sessions.Memory, err = lab.CheckSessions(ctx, "memory", 12); err == nil {

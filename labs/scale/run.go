@@ -402,3 +402,37 @@ func (l *Lab) WaitQueueDrained(ctx context.Context, limit time.Duration) (time.D
 		}
 	}
 }
+
+// AwaitRotation sends GET / through nginx until every live instance has
+// answered one, or until within has passed, and returns how many answered.
+// After a failure nginx leaves a server out for fail_timeout, so a check
+// that must reach every instance (sessions, stale reads) waits for this
+// first; otherwise it would see one instance and draw the wrong lesson.
+func (l *Lab) AwaitRotation(ctx context.Context, within time.Duration) (int, error) {
+	live := 0
+	for _, in := range l.Snapshot().Instances {
+		if in.Alive {
+			live++
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	c := l.client()
+	defer c.CloseIdleConnections()
+	seen := map[int]bool{}
+	for len(seen) < live {
+		a, err := l.do(ctx, c, http.MethodGet, "/")
+		if ctx.Err() != nil {
+			return len(seen), nil // waited long enough; the caller reports what it got
+		}
+		if err == nil && a.status == http.StatusOK && a.instance > 0 {
+			seen[a.instance] = true
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return len(seen), nil
+}
