@@ -258,6 +258,9 @@ function buildApp(s, store, users) {
   // An array (an allow-list), not a string: a string origin is sent to every
   // caller whatever its Origin, while a list leaves others without the header.
   app.use(cors({ origin: s.origins }));
+  // A 429 carries Retry-After: the seconds left in this client's own window
+  // (each client's window starts with its first request), not windowMs. It is
+  // sent because standardHeaders is on; with both header options off it is not.
   app.use(rateLimit({
     windowMs: s.windowMs,
     limit: s.limit,
