@@ -14,8 +14,12 @@
 //
 // Memory sessions and the local cache are plain Maps: they live in one
 // process, which is exactly what breaks behind a load balancer.
+//
+// It returns an http.Server rather than a bare handler, to set the server's
+// keep-alive timeout for life behind nginx (see the end of the file).
 
 const crypto = require('node:crypto');
+const http = require('node:http');
 const { createClient } = require('redis');
 
 const KEY_SESSION = 'scale:session:';
@@ -173,7 +177,7 @@ module.exports = function scaleApp(config, cluster) {
     },
   };
 
-  return (req, res) => {
+  const handle = (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let key = `${req.method} ${url.pathname}`;
     let id;
@@ -195,4 +199,12 @@ module.exports = function scaleApp(config, cluster) {
       if (!res.headersSent) unavailable(res, err);
     });
   };
+
+  // nginx keeps idle connections to its upstreams for 60 s (keepalive_timeout's
+  // default) and Node closes an idle connection after 5 s (keepAliveTimeout's
+  // default). Then nginx can send a request on a connection Node is closing at
+  // that moment and answer 502. Node must be the one that waits longer.
+  const server = http.createServer(handle);
+  server.keepAliveTimeout = 65_000;
+  return server;
 };

@@ -92,10 +92,20 @@ function runPrimary(s) {
   }
 
   const ready = new Map(); // worker id -> pid, once listening
+  // Every worker until its 'exit'. Not cluster.workers: that forgets a worker
+  // as soon as disconnect() is called, while it may still be answering.
+  const running = new Set();
   let announced = false;
   let stopping = false;
+  let exitCode = 0;
+  let crashes = 0; // crashes in a row of workers that died young
 
-  const fork = () => cluster.fork({ NODEDIVE_JWT_SECRET: s.secret });
+  const fork = () => {
+    const worker = cluster.fork({ NODEDIVE_JWT_SECRET: s.secret });
+    worker.startedAt = Date.now();
+    running.add(worker);
+    return worker;
+  };
   for (let i = 0; i < s.workers; i++) fork();
 
   cluster.on('listening', (worker, address) => {
@@ -117,7 +127,11 @@ function runPrimary(s) {
 
   cluster.on('exit', (worker, code, signal) => {
     ready.delete(worker.id);
-    if (stopping) return;
+    running.delete(worker);
+    if (stopping) {
+      if (running.size === 0) process.exit(exitCode);
+      return;
+    }
     if (!announced) {
       // A worker that dies before the cluster ever served would die again:
       // stop here and let nodedive show its stderr.
@@ -125,18 +139,35 @@ function runPrimary(s) {
       stopAll(1);
       return;
     }
-    console.error(`worker ${worker.process.pid} exited (code ${code}, signal ${signal}); starting a new one`);
-    setTimeout(fork, 200);
+    // Back off: 200 ms after a crash, doubling with each crash in a row, up
+    // to 5 s. A worker that had served for 10 s or more starts a new count.
+    crashes = Date.now() - worker.startedAt >= 10000 ? 1 : crashes + 1;
+    const delay = Math.min(200 * 2 ** (crashes - 1), 5000);
+    console.error(`worker ${worker.process.pid} exited (code ${code}, signal ${signal}); starting a new one in ${delay} ms`);
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, delay);
   });
 
+  // stopAll drains the workers and leaves only after the last one: a worker
+  // whose primary is gone exits at once (cluster's IPC 'disconnect'
+  // handler), which would cut its open requests short. disconnect() lets
+  // each finish what it has; STOP_MS bounds the wait (nodedive kills the
+  // whole group 3 s after its SIGTERM).
+  const STOP_MS = 2500;
   const stopAll = (code) => {
+    if (stopping) return;
     stopping = true;
-    for (const w of Object.values(cluster.workers)) w.process.kill('SIGTERM');
-    setTimeout(() => process.exit(code), 100).unref();
-    if (Object.keys(cluster.workers).length === 0) process.exit(code);
-    cluster.on('exit', () => {
-      if (Object.keys(cluster.workers).length === 0) process.exit(code);
-    });
+    exitCode = code;
+    if (running.size === 0) process.exit(code);
+    for (const w of running) {
+      if (w.isConnected()) w.disconnect();
+      else w.process.kill('SIGTERM');
+    }
+    setTimeout(() => {
+      for (const w of running) w.process.kill('SIGKILL');
+      process.exit(code || 1);
+    }, STOP_MS).unref();
   };
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
@@ -164,7 +195,18 @@ async function runWorker(s) {
     server = http.createServer(options, app);
   }
   server.listen(s.port, s.host);
-  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+  // Once the server is closing (the primary's disconnect(), or SIGTERM),
+  // close each kept-alive connection after its response instead of keeping
+  // it open for keepAliveTimeout.
+  server.on('request', (req, res) => res.on('finish', () => {
+    if (!server.listening) setImmediate(() => server.closeIdleConnections());
+  }));
+  // Leave once the server has closed and its last connection has ended,
+  // however the close began: the primary's disconnect(), or SIGTERM, which
+  // reaches the workers too when nodedive signals the whole group. (The
+  // Redis client would otherwise keep the process alive.)
+  server.once('close', () => process.exit(0));
+  process.on('SIGTERM', () => server.close());
 }
 
 async function makeStore(s) {
@@ -216,6 +258,9 @@ function buildApp(s, store, users) {
   // An array (an allow-list), not a string: a string origin is sent to every
   // caller whatever its Origin, while a list leaves others without the header.
   app.use(cors({ origin: s.origins }));
+  // A 429 carries Retry-After: the seconds left in this client's own window
+  // (each client's window starts with its first request), not windowMs. It is
+  // sent because standardHeaders is on; with both header options off it is not.
   app.use(rateLimit({
     windowMs: s.windowMs,
     limit: s.limit,
