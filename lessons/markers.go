@@ -186,12 +186,3 @@ func (l *Lesson) Problems() []Problem {
 	}
 	return out
 }
-
-// RequireOutputs turns the RuleOutput and RuleMarker rules on for the
-// embedded course: the lesson tests fail on a problem of either kind, and
-// `nodedive check` fails a runnable block that states no output for the
-// node it runs on. It is off while the lessons are being converted to
-// output blocks and markers; the rules are tested on fixture lessons
-// meanwhile, and `go test -run TestCourseFollowsTheCheckedCodeRules -v
-// ./lessons/` lists what is still missing.
-const RequireOutputs = false
