@@ -46,11 +46,14 @@ func startApp(cmd *cobra.Command, opts ...func(*ui.Options)) error {
 		Course:   course,
 		Renderer: render.New(filepath.Join(d.Cache, "render")),
 		CacheDir: d.Cache,
-		Store:    store,
-		Progress: p,
-		Notice:   notice,
-		Input:    in,
-		Output:   out,
+		// Where `nodedive exercise start` writes too: the app and the CLI
+		// find each other's exercises.
+		ExercisesDir: filepath.Join(d.Data, "exercises"),
+		Store:        store,
+		Progress:     p,
+		Notice:       notice,
+		Input:        in,
+		Output:       out,
 	}
 	for _, f := range opts {
 		f(&o)

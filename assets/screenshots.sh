@@ -64,3 +64,6 @@ run lab-emitter 110 36 "Node.js v" "" G Enter j Enter 3 n
 run lab-modules 120 36 "node printed" "" G Enter Enter j j j p "text:hello" C-r sleep:2
 run lab-secure 120 40 "Express app http" "" G Enter G Enter sleep:3 e sleep:12 a sleep:25
 run lab-scale 120 36 "healthy" "" G Enter j j Enter sleep:6 l sleep:3 j x sleep:3
+# Exercises sits above Labs; events-once is the fifth exercise (after the
+# three modules ones and the bank account): start it, verify the scaffold.
+run exercise 140 42 "checks pass on node" "" G k Enter j j j j Enter sleep:1 s sleep:1 v sleep:8

@@ -19,6 +19,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/nodedive/nodedive/labs/exercise"
+	"github.com/nodedive/nodedive/labs/exercise/catalog"
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/lessons/progress"
 	"github.com/nodedive/nodedive/lessons/render"
@@ -41,6 +43,12 @@ type Options struct {
 	// CacheDir is where labs keep installs (npm packages); empty means a
 	// directory under the system temp dir.
 	CacheDir string
+	// Exercises is the exercise catalog; nil means the built-in one.
+	Exercises *exercise.Catalog
+	// ExercisesDir is where exercises are started from the app, one
+	// directory per exercise (as `nodedive exercise start` does); empty
+	// means a directory under the system temp dir.
+	ExercisesDir string
 	// Notice is shown in the status bar at start (e.g. a recovered file).
 	Notice string
 	// Dark forces the background; nil asks the terminal (and assumes dark
@@ -98,6 +106,15 @@ func New(o Options) *Model {
 	if o.CacheDir == "" {
 		o.CacheDir = filepath.Join(os.TempDir(), "nodedive-cache")
 	}
+	if o.ExercisesDir == "" {
+		o.ExercisesDir = filepath.Join(os.TempDir(), "nodedive-exercises")
+	}
+	// The catalog is embedded content, parsed once per process; a failure
+	// is a bug, reported when the learner opens the exercises.
+	exercises, exercisesErr := o.Exercises, error(nil)
+	if exercises == nil {
+		exercises, exercisesErr = catalog.Load()
+	}
 	// The app's life is its own, not the caller's: a signal asks the app to
 	// quit through its exit path rather than killing it mid-way.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -114,6 +131,10 @@ func New(o Options) *Model {
 		progress:    o.Progress,
 		now:         o.Now,
 		cacheDir:    o.CacheDir,
+
+		exercises:    exercises,
+		exercisesErr: exercisesErr,
+		exercisesDir: o.ExercisesDir,
 	}
 	if o.Store != nil {
 		c.saver = &saver{store: o.Store}
@@ -335,6 +356,11 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Back) && m.status.notice.text != "":
 		m.status.dismiss()
 		return m.relayout(false), true
+	case key.Matches(msg, k.Exercises):
+		if t, ok := m.top().(topical); ok {
+			return openExercises(m.c, t.exerciseTopic()), true
+		}
+		return nil, false
 	case key.Matches(msg, k.Back):
 		if b, ok := m.top().(backer); ok {
 			if cmd, handled := b.Back(); handled {
@@ -506,7 +532,11 @@ func (m *Model) keysLine() string {
 
 func (m *Model) fullHelp() string {
 	k := m.c.keys
-	groups := append(m.top().FullHelp(), []key.Binding{k.Help, k.Back, k.Quit})
+	global := []key.Binding{k.Help, k.Back, k.Quit}
+	if _, ok := m.top().(topical); ok {
+		global = append([]key.Binding{k.Exercises}, global...)
+	}
+	groups := append(m.top().FullHelp(), global)
 	title := m.c.styles.Title.Render("Keys: " + m.top().Title())
 	return title + "\n\n" + m.help.FullHelpView(groups) + "\n\n" + m.c.styles.Muted.Render("Press ? or esc to close.")
 }

@@ -39,12 +39,15 @@ func newTestApp(t testing.TB, dark bool, store *progress.Store) *Model {
 		}
 	}
 	return New(Options{
-		Course:   testCourse(t),
-		Renderer: render.New(""),
-		Store:    store,
-		Progress: p,
-		Dark:     &dark,
-		Now:      func() time.Time { return fixedNow },
+		Course:    testCourse(t),
+		Renderer:  render.New(""),
+		Store:     store,
+		Progress:  p,
+		Dark:      &dark,
+		Now:       func() time.Time { return fixedNow },
+		Exercises: testExercises(t),
+		// Exercises started in a test are written here.
+		ExercisesDir: t.TempDir(),
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/nodedive/nodedive/labs/exercise"
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/lessons/progress"
 	"github.com/nodedive/nodedive/lessons/render"
@@ -45,6 +46,12 @@ type common struct {
 	now      func() time.Time
 	// cacheDir holds what labs install (the Express app's npm packages).
 	cacheDir string
+	// exercises is the exercise catalog (nil, with exercisesErr, if it
+	// failed to load); exercisesDir is where an exercise is started when
+	// progress has no directory for it: exercisesDir/<id>.
+	exercises    *exercise.Catalog
+	exercisesErr error
+	exercisesDir string
 	// noTimers turns off timed messages (status expiry, clocks): tests
 	// drive the model synchronously and cannot wait for them.
 	noTimers bool
@@ -302,6 +309,11 @@ type backer interface{ Back() (tea.Cmd, bool) }
 // are closed. Leave runs in Update: it cancels and queues (c.chore,
 // c.saveProgress) and returns at once.
 type leaver interface{ Leave() tea.Cmd }
+
+// topical is implemented by screens about one course topic (a lesson, a
+// lab): the app opens that topic's exercises on KeyMap.Exercises. An empty
+// topic (the introduction) opens them all.
+type topical interface{ exerciseTopic() string }
 
 // pushMsg opens a screen on top of the current one; popMsg closes the top.
 type (

@@ -35,12 +35,22 @@ type KeyMap struct {
 	// Text inputs
 	Submit, Cancel, SwitchScope key.Binding
 
-	Quiz    QuizKeys
-	Modules ModulesKeys
-	Emitter EmitterKeys
-	Scale   ScaleKeys
-	Cluster ClusterKeys
-	Secure  SecureKeys
+	// Exercises opens the exercises of the topic on screen (a lesson, a
+	// lab); the app handles it for every such screen (see topical).
+	Exercises key.Binding
+
+	Exercise ExerciseKeys
+	Quiz     QuizKeys
+	Modules  ModulesKeys
+	Emitter  EmitterKeys
+	Scale    ScaleKeys
+	Cluster  ClusterKeys
+	Secure   SecureKeys
+}
+
+// ExerciseKeys are the exercise screen's.
+type ExerciseKeys struct {
+	Start, Verify, Watch, Hint, Lesson, Solution, Pane key.Binding
 }
 
 // QuizKeys are the quiz screen's.
@@ -114,6 +124,18 @@ func DefaultKeyMap() KeyMap {
 		Submit:      b("enter", "search", "enter"),
 		Cancel:      b("esc", "cancel", "esc"),
 		SwitchScope: b("tab", "this lesson / all lessons", "tab"),
+
+		Exercises: b("E", "exercises", "E"),
+
+		Exercise: ExerciseKeys{
+			Start:    b("s", "start: write the task and scaffold", "s"),
+			Verify:   b("v", "verify: run the checks", "v"),
+			Watch:    b("w", "watch: verify on every save", "w"),
+			Hint:     b("h", "next hint", "h"),
+			Lesson:   b("o", "open the lesson section", "o"),
+			Solution: b("S", "write the reference solution", "S"),
+			Pane:     b("tab", "task / checks", "tab"),
+		},
 
 		Quiz: QuizKeys{
 			Submit:     b("ctrl+s", "submit answer", "ctrl+s", "ctrl+d"),

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/nodedive/nodedive/labs/cluster"
+	"github.com/nodedive/nodedive/labs/exercise"
 	"github.com/nodedive/nodedive/quiz"
 )
 
@@ -39,6 +40,16 @@ func everyScreen(t *testing.T, d *driver) map[string]screen {
 	searching.searching = true
 	out["reader search input"] = searching
 	out["search input"] = newSearch(c, "")
+	ex, err := c.exercises.Find("events-once")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["exercises"] = newExercisesMenu(c, "")
+	out["exercises of a topic"] = newExercisesMenu(c, "events")
+	out["exercise"] = newExerciseScreen(c, ex)
+	confirming := newExerciseScreen(c, ex)
+	confirming.plan = &exercise.SolutionPlan{Dir: "/tmp/x", Replace: []string{"once.js"}}
+	out["exercise confirming the solution"] = confirming
 	editing := newModulesLab(c).(*modulesLab)
 	editing.editing = true
 	out["modules prediction"] = editing
@@ -75,7 +86,7 @@ func everyScreen(t *testing.T, d *driver) map[string]screen {
 
 // TestNoScreenBindingIsShadowed checks, for every screen in every mode,
 // that no binding the screen lists in its help is taken first by the app
-// (quit, help, back) or by the list keys the screen moves with: such a key
+// (quit, help, back, and E on a lesson or lab) or by the list keys the screen moves with: such a key
 // does nothing the help says (the cluster lab's g, runtime go/node, was
 // taken as "top" by the list keys).
 func TestNoScreenBindingIsShadowed(t *testing.T) {
@@ -85,6 +96,9 @@ func TestNoScreenBindingIsShadowed(t *testing.T) {
 		first := []key.Binding{k.Quit}
 		if !s.Capturing() {
 			first = append(first, k.Help, k.Back)
+			if _, ok := s.(topical); ok {
+				first = append(first, k.Exercises)
+			}
 			if l, ok := s.(lister); ok {
 				first = append(first, l.listKeys().bindings()...)
 			}

@@ -501,3 +501,7 @@ func openLessonAt(c *common, id, section string) tea.Cmd {
 	}
 	return push(newReaderAt(c, l, slug, 0))
 }
+
+// exerciseTopic is the topic of the lesson the lab demonstrates: E opens
+// its exercises.
+func (l *clusterLab) exerciseTopic() string { return labTopic(l.c, "cluster") }

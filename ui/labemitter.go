@@ -267,3 +267,7 @@ func (l *emitterLab) FullHelp() [][]key.Binding {
 	k := l.keys
 	return [][]key.Binding{{k.Deposit, k.Withdraw, k.More, k.Less}, {k.Toggle, k.Restart, k.Notes, k.Script}}
 }
+
+// exerciseTopic is the topic of the lesson the lab demonstrates: E opens
+// its exercises.
+func (l *emitterLab) exerciseTopic() string { return labTopic(l.c, "emitter") }

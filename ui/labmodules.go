@@ -459,3 +459,7 @@ func (l *modulesLab) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{{g.Up, g.Down, k.ScrollDown, k.ScrollUp}, {k.Predict, k.Run, k.RunAll}}
 }
+
+// exerciseTopic is the topic of the lesson the lab demonstrates: E opens
+// its exercises.
+func (l *modulesLab) exerciseTopic() string { return labTopic(l.c, "modules") }

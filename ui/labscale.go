@@ -470,3 +470,7 @@ func (l *scaleLab) FullHelp() [][]key.Binding {
 		{k.Sessions, k.Redis, k.Lesson},
 	}
 }
+
+// exerciseTopic is the topic of the lesson the lab demonstrates: E opens
+// its exercises.
+func (l *scaleLab) exerciseTopic() string { return labTopic(l.c, "scale") }

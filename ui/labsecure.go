@@ -417,3 +417,7 @@ func (l *secureLab) FullHelp() [][]key.Binding {
 	k, g := l.keys, l.c.keys
 	return [][]key.Binding{{g.Up, g.Down, g.First, g.Last, k.Run, k.RunAll}, {k.Express, k.Side, k.Weak, k.Store, k.Lesson}}
 }
+
+// exerciseTopic is the topic of the lesson the lab demonstrates: E opens
+// its exercises.
+func (l *secureLab) exerciseTopic() string { return labTopic(l.c, "secure") }

@@ -113,7 +113,8 @@ func quizMastery(c *common, l *lessons.Lesson) float64 {
 	return c.bank.Mastery(c.progress, l.QuizTopic)
 }
 
-// practiceEntries are the home screen's doors to quizzes, reviews and labs.
+// practiceEntries are the home screen's doors to quizzes, reviews,
+// exercises and labs.
 func practiceEntries(c *common) []homeEntry {
 	due := 0
 	if c.bank != nil {
@@ -141,6 +142,7 @@ func practiceEntries(c *common) []homeEntry {
 				return push(s)
 			},
 		},
+		exercisesEntry(c),
 		{
 			label: "Labs", desc: "cluster · secure · emitter · modules · scale",
 			open: func() tea.Cmd { return push(newLabsMenu(c)) },

@@ -731,6 +731,9 @@ func (r *reader) Meta() string {
 
 func (r *reader) Capturing() bool { return r.searching }
 
+// exerciseTopic is the lesson's topic: E opens its exercises.
+func (r *reader) exerciseTopic() string { return r.lesson.QuizTopic }
+
 // Back closes what is open in the reader (contents, search results, the
 // run pane) before the reader itself.
 func (r *reader) Back() (tea.Cmd, bool) {
@@ -756,7 +759,7 @@ func (r *reader) ShortHelp() []key.Binding {
 	if r.tocFocus || r.tocOpen {
 		return []key.Binding{k.Up, k.Down, k.Select, k.TOC}
 	}
-	return []key.Binding{k.Down, k.NextSection, k.TOC, k.Search, k.OpenQuiz, k.OpenLab}
+	return []key.Binding{k.Down, k.NextSection, k.TOC, k.Search, k.OpenQuiz, k.OpenLab, k.Exercises}
 }
 
 func (r *reader) FullHelp() [][]key.Binding {
