@@ -108,7 +108,7 @@ func tokenCheck(name, hint string, judge func(ctx context.Context, a *tokenApp) 
 			if err != nil || a == nil {
 				return o, err
 			}
-			return judge(ctx, a), nil
+			return tidy(t, judge(ctx, a)), nil
 		},
 	}
 }

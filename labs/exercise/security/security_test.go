@@ -68,3 +68,21 @@ func TestPasswordsTokens(t *testing.T) {
 		},
 	})
 }
+
+func TestInputAttacks(t *testing.T) {
+	exercisetest.Prove(t, find(t, "security-input-attacks"), exercisetest.Proof{
+		AllNodes: true,
+		Wrong: []exercisetest.Wrong{
+			// Object.assign is shallow: a nested PATCH drops its siblings.
+			{Name: "shallow-assign", Fails: "PATCH /settings still merges nested settings"},
+			// __proto__ is skipped; constructor.prototype still leads there.
+			{Name: "proto-key-only", Fails: "no request body makes a guest an admin"},
+			// replaceAll('../', '') turns "....//" into "../".
+			{Name: "strip-dot-dot", Fails: "no path leaves files/"},
+			// Single quotes around the name: a quote in the name closes them.
+			{Name: "single-quoted", Fails: "shell syntax in a name runs no command"},
+			// execFile without "--": ?name=--version is an option.
+			{Name: "execfile-no-dashdash", Fails: "a name cannot be an option to sha256sum"},
+		},
+	})
+}

@@ -31,7 +31,7 @@ import (
 
 // Verifiers returns the topic's verifiers, for the catalog.
 func Verifiers() []*exercise.Verifier {
-	return []*exercise.Verifier{hardenExpress(), passwordsTokens()}
+	return []*exercise.Verifier{hardenExpress(), passwordsTokens(), inputAttacks()}
 }
 
 // serverLife bounds a learner's server unless the verification set its own
@@ -184,9 +184,16 @@ func serverCheck(name, hint string,
 			if err != nil || a == nil {
 				return o, err
 			}
-			return judge(ctx, a), nil
+			return tidy(t, judge(ctx, a)), nil
 		},
 	}
+}
+
+// tidy shows the check's temporary paths in o as the learner's: the app's
+// files where the learner keeps them, the check's own by their bare names.
+func tidy(t *exercise.Trial, o exercise.Outcome) exercise.Outcome {
+	o.Expected, o.Observed = t.Tidy(o.Expected), t.Tidy(o.Observed)
+	return o
 }
 
 // randomHex returns n random bytes in hex.
