@@ -1,9 +1,16 @@
 package security_test
 
 import (
+	"io/fs"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/exercise"
 	"github.com/nodedive/nodedive/labs/exercise/catalog"
 	"github.com/nodedive/nodedive/labs/exercise/exercisetest"
@@ -85,4 +92,77 @@ func TestInputAttacks(t *testing.T) {
 			{Name: "execfile-no-dashdash", Fails: "a name cannot be an option to sha256sum"},
 		},
 	})
+}
+
+// The exercises' npm packages: the checks use the exercise's own install,
+// whatever node_modules the learner has, and a learner's directory without
+// one gets a link to it, so the app also runs there by hand.
+func TestPackagesComeFromTheExercise(t *testing.T) {
+	ex := find(t, "security-input-attacks")
+	only := exercise.Options{Only: []string{"PATCH /settings still merges nested settings"}}
+
+	t.Run("a directory without node_modules gets a link to the install", func(t *testing.T) {
+		node := nodetest.RequireNode(t)
+		dir := exercisetest.Dir(t, ex.Scaffold, ex.Solution)
+		r := exercisetest.Verify(t, ex, dir, only)
+		if !r.Loads() || r.Failed() > 0 {
+			t.Fatalf("the solution fails:\n%s", exercisetest.Describe(r))
+		}
+		fi, err := os.Lstat(filepath.Join(dir, "node_modules"))
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			t.Fatalf("node_modules in the learner's directory: %v, %v; want a symlink", fi, err)
+		}
+		cmd := exec.Command(node, "-p", "require('express/package.json').version")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "5.") {
+			t.Fatalf("require('express') in the learner's directory: %s %v", out, err)
+		}
+	})
+
+	t.Run("the learner's own node_modules is neither copied nor used", func(t *testing.T) {
+		dir := exercisetest.Dir(t, ex.Scaffold, ex.Solution)
+		// A broken express, in more files than a verification copies.
+		broken := filepath.Join(dir, "node_modules", "express")
+		if err := os.MkdirAll(broken, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(broken, "index.js"), []byte("throw new Error('the learner broke express');\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2500 {
+			if err := os.WriteFile(filepath.Join(broken, "f"+strconv.Itoa(i)+".js"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := exercisetest.Verify(t, ex, dir, only)
+		if !r.Loads() || r.Failed() > 0 {
+			t.Fatalf("the checks used the learner's node_modules:\n%s", exercisetest.Describe(r))
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, "node_modules")); err != nil || !fi.IsDir() {
+			t.Errorf("the learner's node_modules was replaced: %v, %v", fi, err)
+		}
+	})
+}
+
+// The security exercises pin the same packages, so a learner (and the tests)
+// install them once for all three.
+func TestExercisesShareOneLockfile(t *testing.T) {
+	c, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *exercise.Exercise
+	for _, ex := range c.Topic("security") {
+		if !ex.NeedsPackages() {
+			t.Errorf("%s pins no npm packages", ex.ID)
+			continue
+		}
+		if first == nil {
+			first = ex
+			continue
+		}
+		if !reflect.DeepEqual(ex.Packages, first.Packages) {
+			t.Errorf("%s pins other packages than %s: keep their package.json and package-lock.json identical", ex.ID, first.ID)
+		}
+	}
 }
