@@ -166,3 +166,17 @@ func TestExercisesShareOneLockfile(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectAccess(t *testing.T) {
+	exercisetest.Prove(t, find(t, "security-object-access"), exercisetest.Proof{
+		AllNodes: true,
+		Wrong: []exercisetest.Wrong{
+			// GET checks the owner; PATCH and DELETE were forgotten.
+			{Name: "reads-only", Fails: "nobody changes or deletes another user's order"},
+			// 403 for someone else's order, 404 for a missing one.
+			{Name: "forbidden-not-missing", Fails: "someone else's order looks like a missing one"},
+			// Ownership checked everywhere, the PATCH body copied whole.
+			{Name: "owner-check-assign", Fails: "a PATCH changes the note and nothing else"},
+		},
+	})
+}

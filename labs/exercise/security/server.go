@@ -31,7 +31,7 @@ import (
 
 // Verifiers returns the topic's verifiers, for the catalog.
 func Verifiers() []*exercise.Verifier {
-	return []*exercise.Verifier{hardenExpress(), passwordsTokens(), inputAttacks()}
+	return []*exercise.Verifier{hardenExpress(), passwordsTokens(), inputAttacks(), objectAccess()}
 }
 
 // serverLife bounds a learner's server unless the verification set its own
