@@ -1,15 +1,16 @@
 // Package security verifies the exercises of the security topic (lesson
 // q15). Every exercise is a small Express app, server.js, that a check starts
 // in the sandbox and then attacks over HTTP on 127.0.0.1: the security lab's
-// probes (labs/probe), forged tokens, polluting JSON, escaping paths and shell
-// syntax, each next to the legitimate requests that must keep working. No
-// check reads the learner's source; each starts a fresh server, so what one
-// attack did (a spent rate limit, a polluted prototype) cannot decide
-// another check.
+// probes (labs/probe), forged tokens, polluting JSON, escaping paths, shell
+// syntax, other users' order ids, each next to the legitimate requests that
+// must keep working. No check reads the learner's source; each starts a
+// fresh server with data files and keys of its own (random, so nothing can be
+// hard-coded), so what one attack did (a spent rate limit, a polluted
+// prototype) cannot decide another check.
 //
 // The exercises' npm packages (Express 5, helmet, express-rate-limit, cors,
-// bcryptjs, jsonwebtoken) are pinned by the package-lock.json their scaffolds
-// share, and installed once by the exercise framework.
+// bcryptjs, jsonwebtoken) are pinned by one package-lock.json that every
+// scaffold carries, installed once by the exercise framework.
 package security
 
 import (
