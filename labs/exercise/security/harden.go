@@ -45,16 +45,30 @@ const (
 )
 
 func startHarden(ctx context.Context, t *exercise.Trial) (*app, exercise.Outcome, error) {
+	return serveHarden(ctx, t)
+}
+
+// startShortTokens starts the app with TOKEN_TTL_S set, for the expiry
+// probe alone: elsewhere a one-second token could expire between a login and
+// the request that uses it.
+func startShortTokens(ctx context.Context, t *exercise.Trial) (*app, exercise.Outcome, error) {
+	return serveHarden(ctx, t, fmt.Sprintf("TOKEN_TTL_S=%d", hardenTokenTTL))
+}
+
+func serveHarden(ctx context.Context, t *exercise.Trial, env ...string) (*app, exercise.Outcome, error) {
 	acc := demoAccount()
-	return serve(ctx, t,
-		[]string{"JWT_SECRET=" + randomHex(32), fmt.Sprintf("TOKEN_TTL_S=%d", hardenTokenTTL)},
+	return serve(ctx, t, append([]string{"JWT_SECRET=" + randomHex(32)}, env...),
 		map[string][]byte{"users.json": acc.usersJSON})
 }
 
 // probeCheck turns one of the security lab's probes into a check: the
 // probe's expected and observed results, with the exercise's hint.
 func probeCheck(name, probeName, expect, hint string, tune func(*probe.Target)) exercise.Check {
-	return serverCheck(name, hint, startHarden, func(ctx context.Context, a *app) exercise.Outcome {
+	start := startHarden
+	if probeName == "token-expiry" {
+		start = startShortTokens
+	}
+	return serverCheck(name, hint, start, func(ctx context.Context, a *app) exercise.Outcome {
 		ps, err := probe.Lookup(probeName)
 		if err != nil {
 			panic(err) // a constant name of an existing probe
