@@ -288,7 +288,7 @@ func newVerifyCmd() *cobra.Command {
 				return fmt.Errorf("verifying needs Node.js: %w", err)
 			}
 			out := cmd.OutOrStdout()
-			opts := exercise.Options{Node: node}
+			opts := exercise.Options{Node: node, CacheDir: dirs().Cache, Progress: progressTo(cmd.ErrOrStderr())}
 			if !asJSON {
 				fmt.Fprintf(out, "Verifying %s in %s\n\n", e.ID, target)
 				opts.OnResult = func(c exercise.CheckResult) { printCheck(out, c) }
@@ -319,6 +319,12 @@ func newVerifyCmd() *cobra.Command {
 	f.StringVar(&node, "node", "", "the node executable to run the checks on (default: node on PATH)")
 	f.BoolVar(&asJSON, "json", false, `print {"exercise", "passed", "checks": [{"name", "pass", "expected", "observed", "hint"}], "not_run", "node", "dir"}`)
 	return cmd
+}
+
+// progressTo reports a verification's slow preparations (a first npm
+// install) on w, stderr, so --json output stays clean.
+func progressTo(w io.Writer) func(string) {
+	return func(msg string) { fmt.Fprintln(w, msg) }
 }
 
 // verifyError adds the command to run to an exercise that was not started.

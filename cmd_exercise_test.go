@@ -417,3 +417,36 @@ func TestVerifyOnTheNodeGivenWithNodeFlag(t *testing.T) {
 	}
 	exercisetest.AssertNothingLeft(t)
 }
+
+// An exercise with npm packages, through the commands: start writes its
+// package.json and lockfile, verify installs them once (progress on stderr,
+// so --json stays clean) and links node_modules into the learner's directory.
+func TestVerifyExerciseWithPackages(t *testing.T) {
+	nodetest.RequireNode(t)
+	home := t.TempDir()
+	t.Setenv("NODEDIVE_HOME", home)
+	// The cache is the one every exercise test installs into, so the
+	// packages are installed once per machine rather than once per test.
+	if err := os.Symlink(exercisetest.PackagesCacheDir(t), filepath.Join(home, "cache")); err != nil {
+		t.Fatal(err)
+	}
+	const id = "security-input-attacks"
+	dir := t.TempDir()
+	out, err := runCLI(t, "", "exercise", "start", id, "--dir", dir)
+	if err != nil || !strings.Contains(out, "package-lock.json") || !strings.Contains(out, "files/annual report.txt") {
+		t.Fatalf("start: %v\n%s", err, out)
+	}
+	writeFiles(t, dir, solutionOf(t, id))
+	out, err = runCLI(t, "", "verify", id, "--json")
+	var r struct {
+		Passed bool
+		Checks []struct{ Name string }
+	}
+	if jerr := json.Unmarshal([]byte(out), &r); err != nil || jerr != nil || !r.Passed || len(r.Checks) < 5 {
+		t.Fatalf("verify --json of the solution: %v, %v\n%s", err, jerr, out)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "node_modules")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("node_modules in the exercise's directory: %v, %v; want a link to the install", fi, err)
+	}
+	exercisetest.AssertNothingLeft(t)
+}

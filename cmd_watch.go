@@ -113,6 +113,8 @@ func (l *watchLoop) start(parent context.Context, changed []string) *verificatio
 		r, err := l.e.Verify(ctx, l.dir, exercise.Options{
 			Node:     l.node,
 			OnResult: func(c exercise.CheckResult) { printCheck(out, c) },
+			CacheDir: dirs().Cache,
+			Progress: progressTo(out),
 		})
 		if ctx.Err() != nil {
 			return // a newer save, or Ctrl-C: its run reports

@@ -10,7 +10,10 @@
 //     README.md (YAML front matter: id, topic, title, order, summary, hints,
 //     lessons; then the task in markdown), scaffold/ (the files the learner
 //     starts from) and solution/ (the reference solution, the same file
-//     names). Load parses them.
+//     names). Load parses them. A scaffold that holds package-lock.json
+//     (with its package.json) declares npm packages: Verify installs them
+//     once into Options.CacheDir and links them into every check (see
+//     packages.go).
 //   - A Verifier in Go, written by the topic's package: the checks, the
 //     harness scripts they run (consumer scripts, scenarios), and where the
 //     learner's files go in the check's work directory (Mount).
@@ -96,6 +99,10 @@ type Exercise struct {
 	// reference solution, by slash-separated name.
 	Scaffold []File `yaml:"-" json:"-"`
 	Solution []File `yaml:"-" json:"-"`
+	// Packages are the scaffold's package-lock.json and package.json when
+	// it has a lockfile: the npm packages the checks install (see
+	// packages.go).
+	Packages []File `yaml:"-" json:"-"`
 
 	verifier *Verifier
 }
@@ -181,6 +188,7 @@ func loadOne(fsys fs.FS, dir string) (*Exercise, error) {
 	if e.Solution, err = readTree(fsys, path.Join(dir, "solution")); err != nil {
 		return nil, err
 	}
+	e.Packages = packageFiles(e.Scaffold)
 	return e, e.validate(dir)
 }
 
@@ -205,6 +213,9 @@ func (e *Exercise) validate(dir string) error {
 		if f.Name == ReadmeFile {
 			problems = append(problems, "the scaffold must not have its own README.md (the task is written there)")
 		}
+	}
+	if p := e.validatePackages(); p != "" {
+		problems = append(problems, p)
 	}
 	for _, l := range e.Lessons {
 		if l.Lesson == "" || l.Section == "" {

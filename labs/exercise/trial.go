@@ -30,6 +30,7 @@ type trialEnv struct {
 	mount         string
 	harness       fs.FS
 	files         []File // the snapshot of the learner's files
+	modules       string // the exercise's installed node_modules, if any
 }
 
 // Trial is one check's world: a fresh work directory with the learner's
@@ -83,6 +84,14 @@ func (t *Trial) populate() error {
 		})
 		if err != nil {
 			return fmt.Errorf("writing the harness: %w", err)
+		}
+	}
+	if t.env.modules != "" {
+		if err := os.MkdirAll(t.App, 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink(t.env.modules, filepath.Join(t.App, nodeModules)); err != nil {
+			return fmt.Errorf("linking the exercise's npm packages: %w", err)
 		}
 	}
 	return writeFile(t.Dir, "check.cjs", checkHelper)
@@ -180,7 +189,13 @@ func (t *Trial) Ended(expect string, res sandbox.Result) Outcome {
 // address other machines can reach, gets a failed Outcome (Pass false) and
 // is stopped at once; otherwise the Outcome passes.
 func (t *Trial) Serve(ctx context.Context, expect string, args ...string) (*sandbox.Process, Outcome, error) {
-	p, err := sandbox.Start(ctx, t.Spec(args...))
+	return t.ServeSpec(ctx, expect, t.Spec(args...))
+}
+
+// ServeSpec is Serve for a spec made by Spec: a server that needs its own
+// environment (keys, a data file) or working directory.
+func (t *Trial) ServeSpec(ctx context.Context, expect string, spec sandbox.Spec) (*sandbox.Process, Outcome, error) {
+	p, err := sandbox.Start(ctx, spec)
 	if err != nil {
 		return nil, Outcome{}, err
 	}

@@ -34,6 +34,13 @@ type Options struct {
 	// and counts the others as not run: a report with checks left out never
 	// passes.
 	Only []string
+	// CacheDir is where the npm packages of an exercise that needs them
+	// are installed, once (see packages.go); empty means a directory under
+	// the system's temp dir.
+	CacheDir string
+	// Progress, when set, hears about slow preparations before the checks
+	// run: the first npm install of an exercise's packages.
+	Progress func(msg string)
 }
 
 // Report is the result of verifying an exercise.
@@ -101,9 +108,17 @@ func (e *Exercise) Verify(ctx context.Context, dir string, o Options) (*Report, 
 	if err != nil {
 		return nil, err
 	}
+	modules, err := e.installPackages(ctx, node, o)
+	if err != nil {
+		return nil, err
+	}
+	if modules != "" {
+		linkPackages(dir, modules)
+	}
 	env := trialEnv{
 		node: node, version: version, timeout: o.Timeout,
 		learnerDir: dir, mount: e.verifier.mount(), harness: e.verifier.Harness, files: files,
+		modules: modules,
 	}
 	r := &Report{Exercise: e.ID, Node: version, Dir: dir}
 	if e.verifier.Notes != nil {

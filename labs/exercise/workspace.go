@@ -144,6 +144,15 @@ func (e *Exercise) snapshot(dir string) ([]File, error) {
 		if err != nil {
 			return err
 		}
+		rel, _ := filepath.Rel(dir, p)
+		if e.NeedsPackages() && isInstalled(filepath.ToSlash(rel)) {
+			// The checks bring the exercise's own install (a directory, or
+			// the symlink Verify made).
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if d.IsDir() {
 			if p != dir && (d.Name() == BackupDir || d.Name() == ".git") {
 				return filepath.SkipDir
@@ -161,7 +170,6 @@ func (e *Exercise) snapshot(dir string) ([]File, error) {
 		if len(files) >= maxSnapshotFiles || total > maxSnapshotBytes {
 			return fmt.Errorf("%s holds more than %d files or %d MiB: is it the exercise's directory?", dir, maxSnapshotFiles, maxSnapshotBytes>>20)
 		}
-		rel, _ := filepath.Rel(dir, p)
 		files = append(files, File{Name: filepath.ToSlash(rel), Data: data})
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/nodedive/nodedive/labs/exercise"
 	"github.com/nodedive/nodedive/labs/exercise/events"
 	"github.com/nodedive/nodedive/labs/exercise/modules"
+	"github.com/nodedive/nodedive/labs/exercise/security"
 )
 
 var (
@@ -25,6 +26,7 @@ func Load() (*exercise.Catalog, error) {
 			// One line per topic.
 			modules.Verifiers(),
 			events.Verifiers(),
+			security.Verifiers(),
 		)
 	})
 	return loaded, err

@@ -106,6 +106,9 @@ func Prove(t *testing.T, ex *exercise.Exercise, p Proof) {
 // left.
 func Verify(t *testing.T, ex *exercise.Exercise, dir string, o exercise.Options) *exercise.Report {
 	t.Helper()
+	if ex.NeedsPackages() && o.CacheDir == "" {
+		o.CacheDir = PackagesCacheDir(t)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	r, err := ex.Verify(ctx, dir, o)
@@ -141,6 +144,16 @@ func AssertFails(t *testing.T, r *exercise.Report, name string) {
 	if r.Passed {
 		t.Error("the report passes with a failed check")
 	}
+}
+
+// PackagesCacheDir is the cache directory the tests install exercises' npm
+// packages into: one fixed directory under the temp dir, so every test binary
+// and every run shares the install of a lockfile (npmcache keys it by
+// content and locks it against concurrent installs). It needs npm.
+func PackagesCacheDir(t *testing.T) string {
+	t.Helper()
+	nodetest.RequireTool(t, "npm", "npm comes with Node.js: install Node.js 22+ with npm")
+	return filepath.Join(os.TempDir(), "nodedive-exercise-test-cache")
 }
 
 // Describe renders a report for test failures.
