@@ -276,7 +276,7 @@ func (x *exerciseScreen) started(msg exerciseStartedMsg) tea.Cmd {
 func (x *exerciseScreen) verify(trigger string) tea.Cmd {
 	stop := x.stopVerify()
 	x.gen++
-	run, cmd := startVerify(x.c.ctx, x.ex, x.dir, x.mail(), x.gen)
+	run, cmd := startVerify(x.c.ctx, x.ex, x.dir, x.c.cacheDir, x.mail(), x.gen)
 	x.run = run
 	x.trigger, x.ranAt = trigger, x.c.now()
 	x.report, x.runErr = nil, nil
@@ -305,6 +305,8 @@ func (x *exerciseScreen) verifyStep(msg verifyMsg) tea.Cmd {
 	}
 	ev := msg.ev
 	switch {
+	case ev.progress != "":
+		return tea.Batch(x.run.next(x.mail()), info(ev.progress))
 	case ev.started != "":
 		x.setRow(ev.started, checkRunning, exercise.CheckResult{})
 	case ev.result != nil:

@@ -17,6 +17,9 @@ import (
 type verifyEvent struct {
 	// started names a check that began.
 	started string
+	// progress is a step before the checks, such as installing the
+	// exercise's npm packages (a minute the first time).
+	progress string
 	// result is a check that finished.
 	result *exercise.CheckResult
 	// final ends the verification, with its report or why it could not run.
@@ -49,7 +52,7 @@ type verifyRun struct {
 // one. A step is never dropped; when ctx ends (the screen left, a newer run,
 // the app quitting) the checks stop, their processes are killed, and the
 // steps nobody waits for any more are abandoned.
-func startVerify(ctx context.Context, e *exercise.Exercise, dir string, mail to, gen int) (*verifyRun, tea.Cmd) {
+func startVerify(ctx context.Context, e *exercise.Exercise, dir, cacheDir string, mail to, gen int) (*verifyRun, tea.Cmd) {
 	ctx, cancel := context.WithCancel(ctx)
 	events := make(chan verifyEvent)
 	run := &verifyRun{gen: gen, cancel: cancel, events: events, done: make(chan struct{})}
@@ -63,6 +66,10 @@ func startVerify(ctx context.Context, e *exercise.Exercise, dir string, mail to,
 			}
 		}
 		r, err := e.Verify(ctx, dir, exercise.Options{
+			// The same npm cache as the CLI's and the labs': an exercise's
+			// packages are installed once, not on every run.
+			CacheDir: cacheDir,
+			Progress: func(m string) { send(verifyEvent{progress: m}) },
 			OnStart:  func(name string) { send(verifyEvent{started: name}) },
 			OnResult: func(res exercise.CheckResult) { send(verifyEvent{result: &res}) },
 		})
