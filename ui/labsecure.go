@@ -86,7 +86,7 @@ type secureLab struct {
 
 func newSecureLab(c *common) screen {
 	return &secureLab{
-		c: c, keys: newSecureKeys(), probes: probe.All(), store: secure.StorePrimary,
+		c: c, keys: newSecureKeys(), probes: probe.All(), store: secure.StoreShared,
 		sides: []*secureSide{{runtime: launch.RuntimeGo}},
 	}
 }
@@ -289,7 +289,7 @@ func (l *secureLab) key(msg tea.KeyPressMsg) tea.Cmd {
 		for _, s := range l.sides {
 			cmds = append(cmds, l.start(s))
 		}
-		return tea.Batch(append(cmds, info("rate-limit store: "+l.store+" (restarting)"))...)
+		return tea.Batch(append(cmds, info("rate-limit store: "+l.store+", "+secure.StoreCost(l.store)+" (restarting)"))...)
 	case key.Matches(msg, k.Lesson):
 		return openLessonAt(l.c, "q15", "Best practices")
 	}
