@@ -78,26 +78,28 @@ func readRate(h http.Header) rateInfo {
 
 // retryAfterProblem checks a 429's Retry-After (ra seconds) against what the
 // server said before: it must be the seconds left in the client's window,
-// which the first answer, elapsed ago, put at first.reset, and which the
-// 429's own RateLimit header (now) repeats. It returns what is wrong, or "".
-// Whole seconds are rounded up on both sides, so a second of slack each way
-// is allowed.
-func retryAfterProblem(ra int, first rateInfo, elapsed time.Duration, now rateInfo) string {
+// which the first answer put at first.reset, and which the 429's own
+// rate-limit headers (now) repeat. The server counted the first request at
+// some moment between its sending and its answer, so between the two counts
+// at least shortest and at most longest passed: the time from the first
+// answer to sending the last request, and from sending the first request to
+// the last answer. Whole seconds are rounded up on both sides, so a second
+// of slack each way is allowed. It returns what is wrong, or "".
+func retryAfterProblem(ra int, first rateInfo, shortest, longest time.Duration, now rateInfo) string {
 	if now.resetKnown && (ra > now.reset+1 || ra < now.reset-1) {
 		return fmt.Sprintf("Retry-After: %d, but the same answer's rate-limit headers say the window has %ds left", ra, now.reset)
 	}
 	if !first.resetKnown {
 		return ""
 	}
-	passed := elapsed.Seconds()
-	most := first.reset - int(math.Floor(passed))
-	least := first.reset - int(math.Ceil(passed)) - 1
+	most := first.reset - int(math.Floor(shortest.Seconds()))
+	least := first.reset - int(math.Ceil(longest.Seconds())) - 1
 	switch {
 	case ra > most+1:
 		return fmt.Sprintf("Retry-After: %d, %.0fs after the first attempt was told %ds were left: it should count the "+
-			"seconds left in the client's window (about %d), not the window's length", ra, passed, first.reset, most)
+			"seconds left in the client's window (at most %d), not the window's length", ra, shortest.Seconds(), first.reset, most)
 	case ra < least-1:
-		return fmt.Sprintf("Retry-After: %d, but about %d seconds of the client's window are left", ra, most)
+		return fmt.Sprintf("Retry-After: %d, but at least %d seconds of the client's window are left", ra, least)
 	}
 	return ""
 }
@@ -121,15 +123,16 @@ var bruteForceProbe = Probe{
 	Burst: true,
 	run: func(ctx context.Context, s *session) outcome {
 		var first rateInfo
-		var firstAt time.Time
+		var firstSent, firstAnswered time.Time
 		for n := 1; n <= s.t.MaxBurst; n++ {
 			body := fmt.Sprintf(`{"email":%q,"password":"guess-%d"}`, s.t.Email, n)
+			sent := time.Now()
 			resp, err := s.postJSON(ctx, "/login", []byte(body))
 			if err != nil {
 				return failed(nil, "attempt %d failed: %v", n, err)
 			}
 			if n == 1 {
-				first, firstAt = readRate(resp.header), time.Now()
+				first, firstSent, firstAnswered = readRate(resp.header), sent, time.Now()
 			}
 			if resp.status == http.StatusOK {
 				return failed(resp, "attempt %d logged in with %q", n, fmt.Sprintf("guess-%d", n))
@@ -150,7 +153,8 @@ var bruteForceProbe = Probe{
 			if first.known && let > first.limit {
 				return failed(resp, "429 only after %d guesses, more than the advertised limit of %d", let, first.limit)
 			}
-			if problem := retryAfterProblem(secs, first, time.Since(firstAt), readRate(resp.header)); problem != "" {
+			problem := retryAfterProblem(secs, first, sent.Sub(firstAnswered), time.Since(firstSent), readRate(resp.header))
+			if problem != "" {
 				return failed(resp, "429 after %d guesses; %s", let, problem)
 			}
 			return passed(resp, "429 after %d guesses; Retry-After: %s; %s", let, retry, headers)
