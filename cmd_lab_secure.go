@@ -308,7 +308,7 @@ func reportProbes(ctx context.Context, out io.Writer, f secureFlags, url, app st
 		fmt.Fprintf(out, " (%s)\n", time.Since(start).Round(100*time.Millisecond))
 		for _, r := range results {
 			if r.Name == "rate-limit-workers" && !r.Pass && !r.Skipped && app != "" && f.store == secure.StoreMemory {
-				fmt.Fprintln(out, "hint: the memory store counts in each worker; try --store shared, primary or redis")
+				fmt.Fprintln(out, "hint: the memory store counts in each worker; try --store shared (Go), primary or redis")
 			}
 		}
 	}
