@@ -53,7 +53,8 @@ func newLabSecureCmd() *cobra.Command {
 			"which row of the lesson's practices table it checks.\n\n" +
 			"Where the rate-limit counters live is the lesson of --store: memory counts in each worker (a client\n" +
 			"gets workers × limit), primary in the cluster primary over IPC, redis in a real Redis (REDIS_URL,\n" +
-			"or a redis-server from PATH started for the run); those two are exact.\n\n" +
+			"or a redis-server from PATH started for the run), shared (Go only) in memory that every worker maps\n" +
+			"and updates in place, as nginx's limit_req zone does; the last three are exact.\n\n" +
 			"With no mode flag the lab starts, runs every probe, and stops. --serve keeps it running for your\n" +
 			"own requests (demo account: " + secure.DemoEmail + " / " + secure.DemoPassword + "). --probe URL\n" +
 			"attacks any server instead, such as your own. The JWT secret comes from " + secure.SecretEnv + ".",
@@ -79,9 +80,11 @@ func newLabSecureCmd() *cobra.Command {
 	addNodeFlag(fl, &f.node)
 	fl.IntVar(&f.workers, "workers", 2, "worker processes")
 	fl.StringVar(&f.policy, "sched", "rr", "scheduling policy: rr (the primary hands out connections) or none (workers accept)")
-	// The hardened app defaults to an exact store; memory (express-rate-limit's
-	// default) is the lesson's counter-example, one flag away.
-	fl.StringVar(&f.store, "store", secure.StorePrimary, "rate-limit store: primary (default, exact), redis, or memory (per worker)")
+	// The hardened app defaults to its cheapest exact store (launch picks it
+	// per runtime); memory (express-rate-limit's default) is the lesson's
+	// counter-example, one flag away.
+	fl.StringVar(&f.store, "store", "", "rate-limit store: shared (Go's default, exact, in memory every worker maps), "+
+		"primary (Node's default, exact, over IPC), redis (exact, in Redis), or memory (per worker)")
 	fl.BoolVar(&f.tls, "tls", false, "serve HTTPS with a self-signed certificate made at start")
 	fl.BoolVar(&f.serve, "serve", false, "run the app until interrupted and print its URL")
 	fl.IntVar(&f.port, "port", 0, "port on 127.0.0.1 (0: any free port)")

@@ -168,7 +168,7 @@ func TestLabSecureJSON(t *testing.T) {
 	if err := json.Unmarshal(out, &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if rep.Runtime != "go" || rep.Store != "primary" || !strings.HasPrefix(rep.App, "Go app") || rep.Passed != 3 || len(rep.Probes) != 3 || len(rep.PIDs) < 2 {
+	if rep.Runtime != "go" || rep.Store != "shared" || !strings.HasPrefix(rep.App, "Go app") || rep.Passed != 3 || len(rep.Probes) != 3 || len(rep.PIDs) < 2 {
 		t.Errorf("report: %+v", rep)
 	}
 }

@@ -92,7 +92,7 @@ type secureLab struct {
 
 func newSecureLab(c *common) screen {
 	return &secureLab{
-		addr: c.newAddr(), c: c, keys: c.keys.Secure, probes: probe.All(), store: secure.StorePrimary,
+		addr: c.newAddr(), c: c, keys: c.keys.Secure, probes: probe.All(), store: secure.StoreShared,
 		sides: []*secureSide{{runtime: launch.RuntimeGo}},
 	}
 }
@@ -117,8 +117,15 @@ func (l *secureLab) start(s *secureSide) tea.Cmd {
 	s.results, s.running = map[string]probe.Result{}, map[string]bool{}
 	s.ctx, s.cancel = context.WithCancel(l.c.ctx)
 	s.progCh = make(chan string, 16)
+	store := l.store
+	if s.runtime == launch.RuntimeNode && store == secure.StoreShared {
+		// Node's workers are separate V8 heaps with no shared memory: the
+		// Express side keeps its own exact default (primary), and the
+		// status line says which store it runs.
+		store = ""
+	}
 	opts := launch.Options{
-		Runtime: s.runtime, Workers: 2, Store: l.store, CacheDir: l.c.cacheDir, Log: discardWriter{},
+		Runtime: s.runtime, Workers: 2, Store: store, CacheDir: l.c.cacheDir, Log: discardWriter{},
 		Progress: func(msg string) {
 			select {
 			case s.progCh <- msg:
@@ -280,7 +287,7 @@ func (l *secureLab) key(msg tea.KeyPressMsg) tea.Cmd {
 		for _, s := range l.sides {
 			cmds = append(cmds, l.start(s))
 		}
-		return tea.Batch(append(cmds, info("rate-limit store: "+l.store+" (restarting)"))...)
+		return tea.Batch(append(cmds, info("rate-limit store: "+l.store+", "+secure.StoreCost(l.store)+" (restarting)"))...)
 	case key.Matches(msg, k.Lesson):
 		return openLessonAt(l.c, "q15", "Best practices")
 	}
@@ -314,6 +321,9 @@ func (l *secureLab) sideStatus(s *secureSide) string {
 		return st.Muted.Render(name + ": stopped")
 	}
 	extra := " · store " + s.lab.Store
+	if s.runtime == launch.RuntimeNode && l.store == secure.StoreShared {
+		extra += " (Node cannot share memory)"
+	}
 	if l.weak && s.runtime == launch.RuntimeGo {
 		extra += st.Danger.Render(" · DEFENCES OFF")
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -120,6 +121,12 @@ type Config struct {
 	Handlers map[string]Handler
 	// Env is added to the workers' environment.
 	Env []string
+	// Files are handed to every Go worker, respawns and rolling-restart
+	// replacements included, as inherited descriptors; the worker's app
+	// finds them with Worker.File. The caller keeps them open while the
+	// cluster runs and closes them after Stop. A memory region that all
+	// workers map (a memfd) travels this way.
+	Files map[string]*os.File
 
 	// Executable is the binary a Go worker runs; default os.Executable().
 	Executable string
@@ -197,6 +204,9 @@ func (c Config) Validate() error {
 		if _, ok := lookupApp(c.App); !ok {
 			return unknownName("app", c.App, Apps())
 		}
+	}
+	if err := validateFiles(c.Files, c.Runtime); err != nil {
+		return err
 	}
 	if len(c.AppConfig) > 0 && !json.Valid(c.AppConfig) {
 		return errors.New("app config is not valid JSON")

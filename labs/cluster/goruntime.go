@@ -258,6 +258,9 @@ func (b *goBackend) startProcess(id, slotIdx int) (*goProc, error) {
 	if b.lnFile != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, b.lnFile)
 	}
+	var filesEnv string
+	cmd.ExtraFiles, filesEnv = inheritFiles(cmd.ExtraFiles, b.cfg.Files)
+	cmd.Env = append(cmd.Env, filesEnv)
 	out := newOutputTail(fmt.Sprintf("[worker %d] ", id), b.cfg.Log)
 	cmd.Stdout, cmd.Stderr = out, out
 	proc.Prepare(cmd)

@@ -64,6 +64,7 @@ type Worker struct {
 	pid      int
 	policy   Policy
 	ipc      *ipcConn
+	files    map[string]*os.File
 
 	callMu  sync.Mutex
 	nextID  uint64
@@ -162,6 +163,9 @@ func runWorker() int {
 		ipc:     ipc,
 		pending: map[uint64]chan *message{},
 		gone:    make(chan struct{}),
+	}
+	if w.files, err = inheritedFiles(os.Getenv(envFiles)); err != nil {
+		return fail("%v", err)
 	}
 	w.id, _ = strconv.Atoi(os.Getenv(envID))
 	w.slot, _ = strconv.Atoi(os.Getenv(envSlot))

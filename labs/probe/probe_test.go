@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,17 +113,62 @@ func TestCheckHeaders(t *testing.T) {
 }
 
 func TestReadRate(t *testing.T) {
+	soon := strconv.FormatInt(time.Now().Unix()+30, 10)
 	for _, c := range []struct {
 		h    http.Header
 		want rateInfo
 	}{
-		{http.Header{"Ratelimit": {"limit=100, remaining=99, reset=900"}}, rateInfo{100, 99, true, "draft-7"}},
-		{http.Header{"Ratelimit-Limit": {"5"}, "Ratelimit-Remaining": {"4"}}, rateInfo{5, 4, true, "draft-6"}},
-		{http.Header{"X-Ratelimit-Limit": {"5"}, "X-Ratelimit-Remaining": {"0"}}, rateInfo{5, 0, true, "legacy"}},
+		{http.Header{"Ratelimit": {"limit=100, remaining=99, reset=900"}}, rateInfo{100, 99, true, "draft-7", 900, true}},
+		{
+			http.Header{"Ratelimit": {`"100-in-15min"; r=99; t=897`}, "Ratelimit-Policy": {`"100-in-15min"; q=100; w=900; pk=:abc=:`}},
+			rateInfo{100, 99, true, "draft-8", 897, true},
+		},
+		{http.Header{"Ratelimit-Limit": {"5"}, "Ratelimit-Remaining": {"4"}, "Ratelimit-Reset": {"12"}}, rateInfo{5, 4, true, "draft-6", 12, true}},
+		{http.Header{"X-Ratelimit-Limit": {"5"}, "X-Ratelimit-Remaining": {"0"}}, rateInfo{5, 0, true, "legacy", 0, false}},
 		{http.Header{}, rateInfo{}},
 	} {
 		if got := readRate(c.h); got != c.want {
 			t.Errorf("%v: %+v, want %+v", c.h, got, c.want)
+		}
+	}
+	// Legacy reset is a Unix time: read as the seconds left.
+	h := http.Header{"X-Ratelimit-Limit": {"5"}, "X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {soon}}
+	if got := readRate(h); !got.resetKnown || got.reset < 29 || got.reset > 30 {
+		t.Errorf("legacy reset 30s ahead read as %+v", got)
+	}
+}
+
+// Retry-After must be the seconds left in the client's window: a server
+// that sends the window's length is caught once a few seconds have passed
+// since its first answer.
+func TestRetryAfterMustCountTheSecondsLeft(t *testing.T) {
+	first := rateInfo{limit: 100, remaining: 99, known: true, style: "draft-7", reset: 900, resetKnown: true}
+	at := func(reset int) rateInfo {
+		r := first
+		r.remaining, r.reset = 0, reset
+		return r
+	}
+	s := time.Second
+	for _, c := range []struct {
+		ra                int
+		shortest, longest time.Duration
+		now               rateInfo
+		want              string
+	}{
+		{893, 7 * s, 7 * s, at(893), ""},
+		{894, 6500 * time.Millisecond, 6600 * time.Millisecond, at(894), ""},
+		{900, 7 * s, 7 * s, at(900), "not the window's length"},
+		{900, 7 * s, 7 * s, rateInfo{}, "not the window's length"},
+		{893, 7 * s, 7 * s, at(880), "the window has 880s left"},
+		{1, 7 * s, 7 * s, at(1), "at least 892 seconds"},
+		{900, 300 * time.Millisecond, 400 * time.Millisecond, at(900), ""},
+		// A slow first answer: the server counted it long before it
+		// answered, so more may have passed than the probe saw after it.
+		{883, 6 * s, 17 * s, at(883), ""},
+	} {
+		got := retryAfterProblem(c.ra, first, c.shortest, c.longest, c.now)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("Retry-After %d after %v..%v: %q, want %q", c.ra, c.shortest, c.longest, got, c.want)
 		}
 	}
 }

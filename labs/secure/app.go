@@ -27,9 +27,10 @@ import (
 // travel as JSON or that the host process decides.
 type Options struct {
 	// Store holds the rate-limit counters. Nil builds one from the
-	// config: a Memory for "memory", a Redis client for "redis". The
-	// "primary" store needs the cluster's IPC, so its host passes a
-	// ratelimit.Remote here.
+	// config: a Memory for "memory", a Redis client for "redis", a table
+	// of this process's own for "shared". In a cluster, "primary" needs
+	// the IPC and "shared" the region the primary hands over, so the
+	// host passes those here.
 	Store ratelimit.Store
 	// Log receives error stacks and server errors; nil means stderr.
 	Log io.Writer
@@ -136,6 +137,8 @@ func (a *App) buildStore() (ratelimit.Store, error) {
 		return ratelimit.NewRedis(client, a.cfg.Window), nil
 	case StorePrimary:
 		return nil, errors.New("the primary store counts in the cluster primary: run the app in the cluster (or pass a ratelimit.Remote)")
+	case StoreShared:
+		return privateSharedStore(a.cfg)
 	}
 	return nil, fmt.Errorf("unknown store %q", a.cfg.Store)
 }

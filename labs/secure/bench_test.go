@@ -20,12 +20,18 @@ import (
 // multi-process clusters, with wrk as the client.
 func BenchmarkGETRoot(b *testing.B) {
 	for _, c := range []struct {
-		name string
-		weak secure.Weaknesses
-	}{{"bare", secure.AllWeak}, {"hardened", secure.Weaknesses{}}} {
+		name  string
+		store string
+		weak  secure.Weaknesses
+	}{
+		{"bare", secure.StoreMemory, secure.AllWeak},
+		{"hardened-memory", secure.StoreMemory, secure.Weaknesses{}},
+		{"hardened-shared", secure.StoreShared, secure.Weaknesses{}},
+	} {
 		b.Run(c.name, func(b *testing.B) {
-			app, err := secure.New(secure.Config{Secret: testSecret, Limit: 1 << 30, Window: time.Hour, Weak: c.weak},
-				secure.Options{Log: io.Discard})
+			// A limit no client reaches within a (short) window.
+			cfg := secure.Config{Secret: testSecret, Limit: 1_000_000, Window: 2 * time.Second, Store: c.store, Weak: c.weak}
+			app, err := secure.New(cfg, secure.Options{Log: io.Discard})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -25,7 +25,17 @@ func newClusterApp(w *cluster.Worker, raw json.RawMessage) (*cluster.App, error)
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return nil, fmt.Errorf("secure app config: %w", err)
 	}
+	// Defaults first: an empty store means shared, which must come from
+	// the primary's region, never from a table of this worker's own.
+	cfg = cfg.WithDefaults()
 	opt := Options{PID: w.PID()}
+	if cfg.Store == StoreShared && !cfg.Weak.NoRateLimit {
+		store, err := sharedStoreInWorker(w, cfg)
+		if err != nil {
+			return nil, err
+		}
+		opt.Store = store
+	}
 	if cfg.Store == StorePrimary && !cfg.Weak.NoRateLimit {
 		opt.Store = ratelimit.NewRemote(func(ctx context.Context, data []byte) ([]byte, error) {
 			var out json.RawMessage

@@ -20,6 +20,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/nodedive/nodedive/labs/secure/ratelimit/shmtable"
 )
 
 // Demo account seeded at start; the lab and its lesson document it.
@@ -48,10 +50,11 @@ const (
 	StoreMemory  = "memory"  // per process: each worker counts alone
 	StorePrimary = "primary" // in the cluster primary, asked over IPC
 	StoreRedis   = "redis"   // in Redis, shared by every process
+	StoreShared  = "shared"  // in memory every worker maps, counted in place
 )
 
 // Stores lists the store names in the order the lab presents them.
-var Stores = []string{StoreMemory, StorePrimary, StoreRedis}
+var Stores = []string{StoreMemory, StorePrimary, StoreRedis, StoreShared}
 
 // Config is everything that shapes the app. It travels to cluster workers
 // as JSON, so it holds only data; the rate-limit Store itself is built on
@@ -62,9 +65,12 @@ type Config struct {
 	// Limit requests per client per Window. Zero means DefaultLimit.
 	Limit  int           `json:"limit,omitempty"`
 	Window time.Duration `json:"window,omitempty"`
-	// Store is memory, primary or redis; empty means memory.
+	// Store is shared, primary, redis or memory; empty means shared.
 	Store    string `json:"store,omitempty"`
 	RedisURL string `json:"redis_url,omitempty"`
+	// SharedSlots sizes the shared store's table (a power of two); zero
+	// means shmtable.DefaultSlots.
+	SharedSlots int `json:"shared_slots,omitempty"`
 	// Secret signs the JWTs. Every worker must get the same one, or a
 	// token signed by one worker fails on the next.
 	Secret []byte `json:"secret"`
@@ -120,7 +126,10 @@ func (c Config) WithDefaults() Config {
 		c.Window = DefaultWindow
 	}
 	if c.Store == "" {
-		c.Store = StoreMemory
+		c.Store = StoreShared
+	}
+	if c.SharedSlots == 0 {
+		c.SharedSlots = shmtable.DefaultSlots
 	}
 	if c.TokenTTL == 0 {
 		c.TokenTTL = DefaultTokenTTL
@@ -148,6 +157,10 @@ func (c Config) Validate() error {
 	}
 	switch c.Store {
 	case "", StoreMemory, StorePrimary:
+	case StoreShared:
+		if err := validShared(c); err != nil {
+			return err
+		}
 	case StoreRedis:
 		if c.RedisURL == "" && !c.Weak.NoRateLimit {
 			return errors.New("the redis store needs a Redis URL")

@@ -109,7 +109,7 @@ func attackLab(ctx context.Context, cfg RunConfig, probes []probe.Probe) (*Repor
 	rep.PIDs = lab.PIDs()
 	for _, r := range rep.Probes {
 		if r.Name == "rate-limit-workers" && !r.Pass && !r.Skipped && lab.Store == secure.StoreMemory {
-			rep.Hints = append(rep.Hints, "the memory store counts in each worker; try --store primary or --store redis")
+			rep.Hints = append(rep.Hints, "the memory store counts in each worker; try --store shared (Go), primary or redis")
 		}
 	}
 	return rep, err

@@ -80,7 +80,7 @@ func TestRunLab(t *testing.T) {
 	if r := rep.Probes[2]; r.Name != "rate-limit-workers" || r.Pass || r.Expected == "" || r.Observed == "" {
 		t.Errorf("rate-limit probe: %+v", r)
 	}
-	if len(rep.Hints) != 1 || !strings.Contains(rep.Hints[0], "--store primary") {
+	if len(rep.Hints) != 1 || !strings.Contains(rep.Hints[0], "--store shared") {
 		t.Errorf("hints: %q", rep.Hints)
 	}
 	if err := rep.Err(); !errors.Is(err, attack.ErrProbesFailed) || err.Error() != "1 of 3 probes failed" {

@@ -38,7 +38,7 @@ type Options struct {
 	Runtime string // go (default) or node
 	Workers int    // default 2
 	Policy  string // rr (default) or none
-	Store   string // memory (default), primary or redis
+	Store   string // shared (Go's default), primary (Node's default), redis or memory
 	// RedisURL is a Redis to use for the redis store; empty starts a
 	// redis-server from PATH for the run.
 	RedisURL string
@@ -119,6 +119,10 @@ func (o Options) Validate() error {
 	if o.Store != "" && !contains(secure.Stores, o.Store) {
 		return unknown("rate-limit store", o.Store, secure.Stores)
 	}
+	if o.Runtime == RuntimeNode && o.Store == secure.StoreShared {
+		return errors.New("the shared store is a Go-runtime feature: Node's cluster workers are separate V8 " +
+			"processes that share no memory, so Express counts in the primary (primary) or in Redis (redis)")
+	}
 	if o.Runtime == RuntimeNode && o.Weak != (secure.Weaknesses{}) {
 		return errors.New("weakened apps are a Go-runtime feature: the Express app always runs hardened")
 	}
@@ -161,7 +165,13 @@ func (o Options) withDefaults() Options {
 		o.Policy = string(cluster.PolicyRR)
 	}
 	if o.Store == "" {
-		o.Store = secure.StoreMemory
+		// Each app's exact store that costs least: Go workers share
+		// memory; Node's cluster workers cannot, and count in the
+		// primary.
+		o.Store = secure.StoreShared
+		if o.Runtime == RuntimeNode {
+			o.Store = secure.StorePrimary
+		}
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -262,6 +272,11 @@ func (l *Lab) startGo(ctx context.Context, opts Options, cfg secure.Config) erro
 	if err != nil {
 		return err
 	}
+	files, closeFiles, err := secure.ClusterFiles(cfg)
+	if err != nil {
+		return err
+	}
+	l.onStop(func(context.Context) error { return closeFiles() })
 	c, err := cluster.Start(ctx, cluster.Config{
 		Runtime:    cluster.RuntimeGo,
 		Workers:    opts.Workers,
@@ -270,6 +285,7 @@ func (l *Lab) startGo(ctx context.Context, opts Options, cfg secure.Config) erro
 		App:        secure.ClusterApp,
 		AppConfig:  blob,
 		Handlers:   secure.ClusterHandlers(cfg),
+		Files:      files,
 		Log:        opts.Log,
 		Executable: opts.Executable,
 	})

@@ -252,13 +252,14 @@ func throughput(t *testing.T, url string, n int) (ok int, pids map[string]int) {
 	return ok, pids
 }
 
-// The stores, side by side: memory lets workers × limit through, primary
-// and redis exactly the limit.
+// The stores, side by side: memory lets workers × limit through, primary,
+// redis and shared exactly the limit.
 func TestStoresAcrossWorkers(t *testing.T) {
 	type row struct{ runtime, store string }
 	rows := []row{
 		{launch.RuntimeGo, secure.StoreMemory},
 		{launch.RuntimeGo, secure.StoreRedis},
+		{launch.RuntimeGo, secure.StoreShared},
 		{launch.RuntimeNode, secure.StoreMemory},
 		{launch.RuntimeNode, secure.StoreRedis},
 		// The primary store is checked in TestGoAndExpressClusters.

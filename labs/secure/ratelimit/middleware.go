@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -15,7 +16,10 @@ import (
 //	RateLimit: limit=100, remaining=99, reset=900
 //
 // on every counted response, and once the count passes Limit, a 429 with
-// Retry-After (seconds until the window resets).
+// Retry-After: the seconds left in that client's window (the window starts
+// at the client's first request), the same number as the header's reset.
+// express-rate-limit sends Retry-After only while standard or legacy
+// headers are on; the lab's apps always send the standard ones.
 //
 // It knows nothing of HTTP servers: the app asks Check and sets the headers
 // it returns, so the same rules serve any server library.
@@ -36,19 +40,28 @@ type Verdict struct {
 	// Reset is how many whole seconds are left in the window, for the
 	// RateLimit header and, on a 429, Retry-After.
 	Reset int64
+	// Full says the store had no room to count the client: it is
+	// refused until a slot frees up (Reset).
+	Full bool
 }
 
 // Check counts one request for key. An error means the store could not be
 // reached; like express-rate-limit (whose passOnStoreError is false by
-// default) the caller must then refuse the request, not let it through.
+// default) the caller must then refuse the request, not let it through. A
+// store with no room for the client (*FullError) is not an error here: the
+// verdict refuses the request until room frees up, like a spent limit.
 func (l *Limiter) Check(ctx context.Context, key string) (Verdict, error) {
 	hit, err := l.Store.Hit(ctx, key)
-	if err != nil {
-		return Verdict{}, err
-	}
 	now := time.Now
 	if l.Now != nil {
 		now = l.Now
+	}
+	if err != nil {
+		var full *FullError
+		if errors.As(err, &full) {
+			return Verdict{Allowed: false, Full: true, Reset: max(ceilSeconds(full.Reset.Sub(now())), 0)}, nil
+		}
+		return Verdict{}, err
 	}
 	return Verdict{
 		Allowed:   hit.Count <= l.Limit,

@@ -5,7 +5,9 @@
 // Where the counters live is the lesson. Memory keeps them in the process, so
 // each cluster worker counts alone; Remote asks another process (the cluster
 // primary) that holds one Memory for everybody; Redis keeps them in Redis,
-// shared by every process and every machine that uses it.
+// shared by every process and every machine that uses it; Shared keeps them
+// in memory that every worker of the cluster maps, as nginx's limit_req
+// zone does, and counts in place with atomic operations (see shmtable).
 package ratelimit
 
 import (
