@@ -288,7 +288,9 @@ func newVerifyCmd() *cobra.Command {
 				return fmt.Errorf("verifying needs Node.js: %w", err)
 			}
 			out := cmd.OutOrStdout()
-			opts := exercise.Options{Node: node}
+			opts := exercise.Options{Node: node, CacheDir: dirs().Cache, Progress: func(msg string) {
+				fmt.Fprintln(cmd.ErrOrStderr(), msg)
+			}}
 			if !asJSON {
 				fmt.Fprintf(out, "Verifying %s in %s\n\n", e.ID, target)
 				opts.OnResult = func(c exercise.CheckResult) { printCheck(out, c) }

@@ -112,6 +112,8 @@ func (l *watchLoop) start(parent context.Context, changed []string) *verificatio
 		defer close(v.done)
 		r, err := l.e.Verify(ctx, l.dir, exercise.Options{
 			Node:     l.node,
+			CacheDir: dirs().Cache,
+			Progress: func(msg string) { fmt.Fprintln(out, msg) },
 			OnResult: func(c exercise.CheckResult) { printCheck(out, c) },
 		})
 		if ctx.Err() != nil {

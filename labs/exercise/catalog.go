@@ -38,7 +38,11 @@ func NewCatalog(fsys fs.FS, topics ...[]*Verifier) (*Catalog, error) {
 			case e.verifier != nil:
 				problems = append(problems, fmt.Sprintf("exercise %q has two verifiers", v.ID))
 			default:
-				if err := v.validate(); err != nil {
+				err := v.validate()
+				if err == nil && v.NPM && !hasPackageFiles(e.Scaffold) {
+					err = errors.New("it needs npm packages, but the scaffold has no package.json and package-lock.json")
+				}
+				if err != nil {
 					problems = append(problems, fmt.Sprintf("verifier %q: %v", v.ID, err))
 				}
 				e.verifier = v
@@ -69,6 +73,9 @@ func (v *Verifier) validate() error {
 	}
 	if len(v.Checks) == 0 {
 		return errors.New("no checks besides Load")
+	}
+	if v.NPM && strings.HasPrefix(v.mount(), ModulesDir+"/") {
+		return errors.New("an exercise with npm packages cannot mount the learner's files under " + ModulesDir)
 	}
 	return nil
 }

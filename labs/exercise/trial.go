@@ -30,6 +30,7 @@ type trialEnv struct {
 	mount         string
 	harness       fs.FS
 	files         []File // the snapshot of the learner's files
+	modules       string // the installed node_modules (Verifier.NPM), or ""
 }
 
 // Trial is one check's world: a fresh work directory with the learner's
@@ -84,6 +85,9 @@ func (t *Trial) populate() error {
 		if err != nil {
 			return fmt.Errorf("writing the harness: %w", err)
 		}
+	}
+	if err := t.linkModules(); err != nil {
+		return err
 	}
 	return writeFile(t.Dir, "check.cjs", checkHelper)
 }
@@ -180,11 +184,16 @@ func (t *Trial) Ended(expect string, res sandbox.Result) Outcome {
 // address other machines can reach, gets a failed Outcome (Pass false) and
 // is stopped at once; otherwise the Outcome passes.
 func (t *Trial) Serve(ctx context.Context, expect string, args ...string) (*sandbox.Process, Outcome, error) {
-	p, err := sandbox.Start(ctx, t.Spec(args...))
+	return t.ServeSpec(ctx, expect, t.Spec(args...))
+}
+
+// ServeSpec is Serve for a spec made by Spec: a server that needs more
+// environment (the address of a Redis, the number of workers).
+func (t *Trial) ServeSpec(ctx context.Context, expect string, spec sandbox.Spec) (*sandbox.Process, Outcome, error) {
+	p, err := t.Start(ctx, spec)
 	if err != nil {
 		return nil, Outcome{}, err
 	}
-	t.procs = append(t.procs, p)
 	if err := p.WaitListening(ctx); err != nil {
 		res := p.Stop()
 		o := t.Ended(expect, res)
@@ -205,6 +214,19 @@ func (t *Trial) Serve(ctx context.Context, expect string, args ...string) (*sand
 		}
 	}
 	return p, Outcome{Pass: true, Expected: expect, Observed: "listening on " + p.Addr()}, nil
+}
+
+// Start starts a spec made by Spec in the background and returns at once: a
+// program that serves no port (a queue worker), or one whose start-up the
+// check watches itself. It is stopped when the check ends, and counts like
+// any other run for the rules every check enforces.
+func (t *Trial) Start(ctx context.Context, spec sandbox.Spec) (*sandbox.Process, error) {
+	p, err := sandbox.Start(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	t.procs = append(t.procs, p)
+	return p, nil
 }
 
 // Tidy rewrites the work directory's paths in a message: the learner's

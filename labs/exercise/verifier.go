@@ -23,6 +23,14 @@ type Verifier struct {
 	Load Check
 	// Checks run in order after Load passes.
 	Checks []Check
+	// NPM says the code needs npm packages (a Redis client, say): the
+	// exercise's scaffold has a package.json and a package-lock.json naming
+	// them. Verify installs them once per version of those two files (npm
+	// ci into Options.CacheDir; the learner's copies are not used) and links
+	// node_modules at the root of every check's work directory, where the
+	// learner's code and the harness both find them. The learner's own
+	// node_modules is never copied into a check.
+	NPM bool
 	// Notes, when set, returns what the learner should know about a
 	// verification on this node version: a mistake that only shows on
 	// newer versions, say.

@@ -30,6 +30,16 @@ type Options struct {
 	// OnResult, when set, is called with each check's result as soon as
 	// it is known (a live view, or watch mode).
 	OnResult func(CheckResult)
+	// CacheDir is where the npm packages of exercises that need them are
+	// installed (Verifier.NPM), once per version; empty means a directory
+	// under the system's temp dir.
+	CacheDir string
+	// Progress, when set, hears about slow preparations before the checks
+	// run: the first npm install of an exercise's packages.
+	Progress func(msg string)
+	// NpmEnv is added to npm's environment (tests point npm at a registry
+	// that cannot be reached).
+	NpmEnv []string
 	// Only, when set, runs the load check and the checks with these names,
 	// and counts the others as not run: a report with checks left out never
 	// passes.
@@ -104,6 +114,11 @@ func (e *Exercise) Verify(ctx context.Context, dir string, o Options) (*Report, 
 	env := trialEnv{
 		node: node, version: version, timeout: o.Timeout,
 		learnerDir: dir, mount: e.verifier.mount(), harness: e.verifier.Harness, files: files,
+	}
+	if e.verifier.NPM {
+		if env.modules, err = e.installPackages(ctx, node, o); err != nil {
+			return nil, err
+		}
 	}
 	r := &Report{Exercise: e.ID, Node: version, Dir: dir}
 	if e.verifier.Notes != nil {

@@ -145,7 +145,7 @@ func (e *Exercise) snapshot(dir string) ([]File, error) {
 			return err
 		}
 		if d.IsDir() {
-			if p != dir && (d.Name() == BackupDir || d.Name() == ".git") {
+			if p != dir && skipSnapshotDir(d.Name()) {
 				return filepath.SkipDir
 			}
 			return nil
