@@ -7,6 +7,7 @@ import (
 
 	"github.com/nodedive/nodedive/content"
 	"github.com/nodedive/nodedive/labs/exercise"
+	"github.com/nodedive/nodedive/labs/exercise/cluster"
 	"github.com/nodedive/nodedive/labs/exercise/events"
 	"github.com/nodedive/nodedive/labs/exercise/modules"
 )
@@ -25,6 +26,7 @@ func Load() (*exercise.Catalog, error) {
 			// One line per topic.
 			modules.Verifiers(),
 			events.Verifiers(),
+			cluster.Verifiers(),
 		)
 	})
 	return loaded, err
