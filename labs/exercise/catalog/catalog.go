@@ -10,6 +10,7 @@ import (
 	"github.com/nodedive/nodedive/labs/exercise/cluster"
 	"github.com/nodedive/nodedive/labs/exercise/events"
 	"github.com/nodedive/nodedive/labs/exercise/modules"
+	"github.com/nodedive/nodedive/labs/exercise/scaling"
 )
 
 var (
@@ -26,6 +27,7 @@ func Load() (*exercise.Catalog, error) {
 			// One line per topic.
 			modules.Verifiers(),
 			events.Verifiers(),
+			scaling.Verifiers(),
 			cluster.Verifiers(),
 		)
 	})

@@ -160,7 +160,7 @@ func replaced() exercise.Check {
 			"signal: a worker killed by SIGKILL (the kernel's out-of-memory killer, an operator) exits with code null " +
 			"and signal 'SIGKILL'. Only worker.exitedAfterDisconnect says the primary asked it to leave.",
 		Run: func(ctx context.Context, t *exercise.Trial) (exercise.Outcome, error) {
-			const expect = "after SIGKILL to one of 2 workers, a new worker within 3 s that answers requests; 2 workers again"
+			const expect = "after SIGKILL to one of 2 workers, a new worker within 2 s that answers requests; 2 workers again"
 			c, o, err := startPrimary(ctx, t, "WORKERS=2")
 			if err != nil || !o.Pass {
 				return o, err
@@ -184,7 +184,7 @@ func replaced() exercise.Check {
 			_ = syscall.Kill(victim, syscall.SIGKILL)
 			killed := time.Now()
 			var fresh []int
-			for time.Since(killed) < 3*time.Second && !c.exited() {
+			for time.Since(killed) < 2*time.Second && !c.exited() {
 				if fresh = without(c.workers(), kids); len(fresh) > 0 {
 					break
 				}
@@ -207,7 +207,7 @@ func replaced() exercise.Check {
 				return fail(expect, "the primary itself exited after worker %d was killed", victim), nil
 			}
 			if len(fresh) == 0 {
-				return fail(expect, "worker %d was killed (SIGKILL) and no new worker started within 3 s; the primary has %d worker(s)",
+				return fail(expect, "worker %d was killed (SIGKILL) and no new worker started within 2 s; the primary has %d worker(s)",
 					victim, len(c.workers())), nil
 			}
 			if !answered {

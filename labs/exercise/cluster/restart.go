@@ -188,7 +188,7 @@ func watchRestart(ctx context.Context, c *primary, old []int, within time.Durati
 		case !doneAt.IsZero() && time.Since(doneAt) > 300*time.Millisecond:
 			w.complete = len(kids) == len(old) && len(fresh) == len(kids)
 			return w
-		case len(fresh) == 0 && time.Since(start) > 3*time.Second:
+		case len(fresh) == 0 && time.Since(start) > 2*time.Second:
 			w.noneStarted = true
 			return w
 		case time.Since(start) > within:
@@ -206,7 +206,7 @@ func (w restartWatch) describe() string {
 	case w.primaryEnded:
 		return "the primary exited (a signal it does not handle ends it)"
 	case w.noneStarted:
-		return "no new worker started within 3 s of SIGUSR2"
+		return "no new worker started within 2 s of SIGUSR2"
 	case w.complete:
 		return fmt.Sprintf("workers %s were replaced by %s in %s", pids(w.old), pids(w.final), ms(w.took))
 	case len(still) > 0:
