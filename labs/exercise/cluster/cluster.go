@@ -174,7 +174,9 @@ func replaced() exercise.Check {
 			defer stopLoad()
 			loadDone := make(chan *load.Result, 1)
 			go func() {
-				res, _ := load.Run(loadCtx, load.Config{URL: c.url("/"), Duration: 15 * time.Second, Connections: 4, Timeout: 3 * time.Second})
+				// Slow requests: the load keeps the cluster busy without
+				// taking the CPU the primary needs to react.
+				res, _ := load.Run(loadCtx, load.Config{URL: c.url("/slow?ms=50"), Duration: 15 * time.Second, Connections: 2, Timeout: 3 * time.Second})
 				loadDone <- res
 			}()
 			if err := sleep(ctx, 200*time.Millisecond); err != nil {

@@ -326,10 +326,20 @@ func exactlyOnce() exercise.Check {
 			if err != nil || !o.Pass {
 				return o, err
 			}
+			before, err := w.clients(ctx)
+			if err != nil {
+				return exercise.Outcome{}, err
+			}
 			for range 2 {
 				if _, err := w.start(ctx, "worker.js"); err != nil {
 					return exercise.Outcome{}, err
 				}
+			}
+			// Both workers connected before the jobs come: on a slow
+			// machine the second could otherwise start after the first
+			// had done them all, and nobody would compete for a job.
+			if err := w.waitClients(ctx, before+2, 10*time.Second); err != nil {
+				return exercise.Outcome{}, err
 			}
 			ids, problem, err := submitAll(ctx, in, "acme", "globex", "initech", "umbrella")
 			if err != nil || problem != "" {
@@ -404,4 +414,30 @@ func queuedBeforeRun() exercise.Check {
 			return pass(expect, "done, built by the worker started after it was posted"), nil
 		},
 	}
+}
+
+// clients counts the connections Redis has.
+func (w *world) clients(ctx context.Context) (int, error) {
+	list, err := w.rdb.ClientList(ctx).Result()
+	if err != nil {
+		return 0, err
+	}
+	return strings.Count(list, "\n"), nil
+}
+
+// waitClients waits until Redis has at least n connections, or within has
+// passed (the learner's workers may not connect at all: the check then goes
+// on and judges what they did).
+func (w *world) waitClients(ctx context.Context, n int, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		have, err := w.clients(ctx)
+		if err != nil || have >= n {
+			return err
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
 }
