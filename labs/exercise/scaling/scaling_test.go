@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/nodedive/nodedive/labs/exercise/scaling"
 	"github.com/nodedive/nodedive/labs/nginx"
 	"github.com/nodedive/nodedive/labs/npmcache"
+	"github.com/nodedive/nodedive/labs/secure/redisrun"
 )
 
 func TestMain(m *testing.M) {
@@ -147,5 +149,27 @@ func TestUnreachableRegistrySaysSo(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(cache, "npm", "exercise-*", "*")); len(left) > 0 {
 		t.Errorf("a failed install left %v", left)
+	}
+}
+
+// Without redis-server the checks cannot run: verify says so, and how to get
+// it, instead of failing the learner's code.
+func TestNoRedisSaysHowToGetIt(t *testing.T) {
+	ex := find(t, "scaling-sessions-redis")
+	bin := t.TempDir()
+	for _, tool := range []string{"node", "npm"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin)
+	_, err := ex.Verify(t.Context(), exercisetest.Dir(t, ex.Scaffold), exercise.Options{})
+	exercisetest.AssertNothingLeft(t)
+	if !errors.Is(err, redisrun.ErrNoRedis) || !strings.Contains(err.Error(), "apt install redis-server") {
+		t.Fatalf("err = %v", err)
 	}
 }
