@@ -38,7 +38,8 @@ func NewCatalog(fsys fs.FS, topics ...[]*Verifier) (*Catalog, error) {
 			case e.verifier != nil:
 				problems = append(problems, fmt.Sprintf("exercise %q has two verifiers", v.ID))
 			default:
-				if err := v.validate(); err != nil {
+				err := v.validate()
+				if err != nil {
 					problems = append(problems, fmt.Sprintf("verifier %q: %v", v.ID, err))
 				}
 				e.verifier = v

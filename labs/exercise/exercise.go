@@ -45,6 +45,14 @@
 //     catch it. The test package's TestMain must call
 //     sandbox.RunChildIfRequested.
 //
+// An exercise whose code needs npm packages (Express, a Redis client) ships
+// package.json and package-lock.json in its scaffold; the lockfile is what
+// declares them (see packages.go): Verify installs them with npm ci once per
+// version of those two files into Options.CacheDir (package npmcache) and
+// links node_modules at the root of every check's work directory, where node
+// finds it from the learner's files and the harness alike. The learner's own
+// node_modules is never copied.
+//
 // Most checks are Script checks: a harness script runs the learner's code,
 // judges it, and reports {pass, expected, observed} with the helpers of
 // check.cjs, which Verify writes next to the harness:
@@ -60,7 +68,10 @@
 // that need more use Check.Run with the Trial: Run and Report for processes
 // that end, Serve for a server (it waits for PORT and fails one that listens
 // beyond loopback; it is stopped when the check ends), WriteFile to change a
-// file between runs, NodeVersion for version-dependent expectations.
+// file between runs, NodeVersion for version-dependent expectations,
+// ServeSpec and Start for servers and background processes that need more
+// environment (labs/exercise/cluster and labs/exercise/scaling drive real
+// clusters, Redis and nginx this way).
 // Verifier.Notes adds a remark for a node version (a mistake that only shows
 // on newer lines).
 package exercise

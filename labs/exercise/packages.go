@@ -22,8 +22,10 @@ import (
 //     Options.CacheDir, once per content of the two files (exercises whose
 //     files are identical share one install), with npm running on the node
 //     the checks use;
-//   - every check's App directory gets node_modules as a symlink to that
-//     install, so the learner's require('express') resolves to it. The
+//   - every check's work directory gets node_modules at its root as a
+//     symlink to that install, above the learner's files and the harness,
+//     so the learner's require('express') and the harness's
+//     require('redis') (ESM imports too) resolve to it. The
 //     learner's own node_modules is not copied into checks; their
 //     package.json is, like any file (node reads its "type"), but the
 //     install follows the exercise's lockfile only, so a verification never
@@ -88,7 +90,7 @@ func (e *Exercise) installPackages(ctx context.Context, node string, o Options) 
 	if cache == "" {
 		cache = filepath.Join(os.TempDir(), "nodedive-cache")
 	}
-	dir, err := npmcache.Ensure(ctx, src, cache, npmcache.Options{Name: "exercise", Progress: o.Progress, Node: node})
+	dir, err := npmcache.Ensure(ctx, src, cache, npmcache.Options{Name: "exercise", Progress: o.Progress, Node: node, Env: o.NpmEnv})
 	if err != nil {
 		return "", fmt.Errorf("installing the npm packages of %s: %w", e.ID, err)
 	}
@@ -96,7 +98,7 @@ func (e *Exercise) installPackages(ctx context.Context, node string, o Options) 
 }
 
 // isInstalled reports whether a learner's file belongs to an npm install
-// (node_modules), which checks of an exercise with packages never copy.
+// (node_modules at the top), which checks never copy.
 func isInstalled(name string) bool {
 	return name == nodeModules || strings.HasPrefix(name, nodeModules+"/")
 }
@@ -123,4 +125,16 @@ func linkPackages(learnerDir, modules string) {
 		}
 	}
 	_ = os.Symlink(modules, link)
+}
+
+// linkModules gives the check's work directory its node_modules link to
+// the exercise's install, when it has one.
+func (t *Trial) linkModules() error {
+	if t.env.modules == "" {
+		return nil
+	}
+	if err := os.Symlink(t.env.modules, filepath.Join(t.Dir, nodeModules)); err != nil {
+		return fmt.Errorf("linking the exercise's npm packages: %w", err)
+	}
+	return nil
 }

@@ -86,13 +86,8 @@ func (t *Trial) populate() error {
 			return fmt.Errorf("writing the harness: %w", err)
 		}
 	}
-	if t.env.modules != "" {
-		if err := os.MkdirAll(t.App, 0o755); err != nil {
-			return err
-		}
-		if err := os.Symlink(t.env.modules, filepath.Join(t.App, nodeModules)); err != nil {
-			return fmt.Errorf("linking the exercise's npm packages: %w", err)
-		}
+	if err := t.linkModules(); err != nil {
+		return err
 	}
 	return writeFile(t.Dir, "check.cjs", checkHelper)
 }
@@ -192,14 +187,13 @@ func (t *Trial) Serve(ctx context.Context, expect string, args ...string) (*sand
 	return t.ServeSpec(ctx, expect, t.Spec(args...))
 }
 
-// ServeSpec is Serve for a spec made by Spec: a server that needs its own
-// environment (keys, a data file) or working directory.
+// ServeSpec is Serve for a spec made by Spec: a server that needs more
+// environment (the address of a Redis, the number of workers).
 func (t *Trial) ServeSpec(ctx context.Context, expect string, spec sandbox.Spec) (*sandbox.Process, Outcome, error) {
-	p, err := sandbox.Start(ctx, spec)
+	p, err := t.Start(ctx, spec)
 	if err != nil {
 		return nil, Outcome{}, err
 	}
-	t.procs = append(t.procs, p)
 	if err := p.WaitListening(ctx); err != nil {
 		res := p.Stop()
 		o := t.Ended(expect, res)
@@ -220,6 +214,19 @@ func (t *Trial) ServeSpec(ctx context.Context, expect string, spec sandbox.Spec)
 		}
 	}
 	return p, Outcome{Pass: true, Expected: expect, Observed: "listening on " + p.Addr()}, nil
+}
+
+// Start starts a spec made by Spec in the background and returns at once: a
+// program that serves no port (a queue worker), or one whose start-up the
+// check watches itself. It is stopped when the check ends, and counts like
+// any other run for the rules every check enforces.
+func (t *Trial) Start(ctx context.Context, spec sandbox.Spec) (*sandbox.Process, error) {
+	p, err := sandbox.Start(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	t.procs = append(t.procs, p)
+	return p, nil
 }
 
 // Tidy rewrites the work directory's paths in a message: the learner's

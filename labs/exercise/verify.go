@@ -30,6 +30,9 @@ type Options struct {
 	// OnResult, when set, is called with each check's result as soon as
 	// it is known (a live view, or watch mode).
 	OnResult func(CheckResult)
+	// NpmEnv is added to npm's environment (tests point npm at a registry
+	// that cannot be reached).
+	NpmEnv []string
 	// Only, when set, runs the load check and the checks with these names,
 	// and counts the others as not run: a report with checks left out never
 	// passes.

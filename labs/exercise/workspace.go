@@ -145,9 +145,10 @@ func (e *Exercise) snapshot(dir string) ([]File, error) {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		if e.NeedsPackages() && isInstalled(filepath.ToSlash(rel)) {
-			// The checks bring the exercise's own install (a directory, or
-			// the symlink Verify made).
+		if isInstalled(filepath.ToSlash(rel)) {
+			// A learner's npm install is never copied: an exercise with
+			// packages brings its own install to every check, and one
+			// without must not depend on whatever the learner installed.
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

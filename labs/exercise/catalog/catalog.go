@@ -7,8 +7,10 @@ import (
 
 	"github.com/nodedive/nodedive/content"
 	"github.com/nodedive/nodedive/labs/exercise"
+	"github.com/nodedive/nodedive/labs/exercise/cluster"
 	"github.com/nodedive/nodedive/labs/exercise/events"
 	"github.com/nodedive/nodedive/labs/exercise/modules"
+	"github.com/nodedive/nodedive/labs/exercise/scaling"
 	"github.com/nodedive/nodedive/labs/exercise/security"
 )
 
@@ -27,6 +29,8 @@ func Load() (*exercise.Catalog, error) {
 			modules.Verifiers(),
 			events.Verifiers(),
 			security.Verifiers(),
+			scaling.Verifiers(),
+			cluster.Verifiers(),
 		)
 	})
 	return loaded, err
