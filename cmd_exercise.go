@@ -287,6 +287,7 @@ func newVerifyCmd() *cobra.Command {
 			if _, err := noderun.Find(node); err != nil {
 				return fmt.Errorf("verifying needs Node.js: %w", err)
 			}
+			warnAboutNode(cmd.Context(), cmd.ErrOrStderr(), node)
 			out := cmd.OutOrStdout()
 			opts := exercise.Options{Node: node, CacheDir: dirs().Cache, Progress: progressTo(cmd.ErrOrStderr())}
 			if !asJSON {

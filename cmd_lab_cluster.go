@@ -57,6 +57,9 @@ func newLabClusterCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if rc.Cluster.Runtime == cluster.RuntimeNode {
+				warnAboutNode(cmd.Context(), cmd.ErrOrStderr(), rc.Cluster.Node)
+			}
 			return runClusterLab(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), rc, o.asJSON)
 		},
 	}

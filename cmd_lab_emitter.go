@@ -87,6 +87,11 @@ func runEmitterLab(ctx context.Context, out, errOut io.Writer, o emitterLabOptio
 	if _, err := checkNodeFlag(ctx, o.node); err != nil {
 		return err
 	}
+	if o.demo == "" {
+		// The scenarios run on node. The demo is the Go emitter, whose
+		// stdout and stderr must be exactly what node prints: no warning.
+		warnAboutNode(ctx, errOut, o.node)
+	}
 	cfg := emitterlab.RunConfig{
 		Node: o.node, Scenario: o.name, Demo: o.demo,
 		Bank: emitterlab.BankConfig{Steps: o.steps, Off: o.off, Monitor: o.monitor},

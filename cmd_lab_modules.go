@@ -53,6 +53,7 @@ func newLabModulesCmd() *cobra.Command {
 			} else if _, err := checkNodeFlag(cmd.Context(), node); err != nil {
 				return err
 			}
+			warnAboutNode(cmd.Context(), cmd.ErrOrStderr(), node)
 			rep, err := modules.Run(cmd.Context(), cfg)
 			if err != nil {
 				return err

@@ -62,6 +62,9 @@ func newLabScaleCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if rc.Lab.Runtime == cluster.RuntimeNode {
+				warnAboutNode(cmd.Context(), cmd.ErrOrStderr(), rc.Lab.Node)
+			}
 			return runScaleLab(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), rc, o.asJSON)
 		},
 	}

@@ -159,6 +159,9 @@ func runLabSecure(cmd *cobra.Command, f secureFlags) error {
 	if err != nil {
 		return err
 	}
+	if opts.Runtime == launch.RuntimeNode {
+		warnAboutNode(ctx, errOut, opts.Node)
+	}
 	if f.serve {
 		if f.asJSON {
 			return errors.New("--json is the report of a probe run; --serve only prints the app's URL and waits")

@@ -70,6 +70,7 @@ func newRunCmd() *cobra.Command {
 			} else if _, err := noderun.Find(""); err != nil {
 				return fmt.Errorf("running lesson code needs Node.js: %w", err)
 			}
+			warnAboutNode(cmd.Context(), cmd.ErrOrStderr(), node)
 			res, err := noderun.Run(cmd.Context(), b.Program(), noderun.Options{Node: node, Timeout: timeout, MaxOutput: runOutputCap})
 			if err != nil {
 				return err

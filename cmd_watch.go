@@ -42,6 +42,7 @@ func newWatchCmd() *cobra.Command {
 			if _, err := noderun.Find(node); err != nil {
 				return fmt.Errorf("verifying needs Node.js: %w", err)
 			}
+			warnAboutNode(cmd.Context(), cmd.ErrOrStderr(), node)
 			w, err := watch.Start(target, 0)
 			if err != nil {
 				return fmt.Errorf("cannot watch %s: %w", target, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/exercise/catalog"
 	"github.com/nodedive/nodedive/labs/exercise/sandbox"
@@ -60,6 +61,13 @@ func TestExerciseInTmux(t *testing.T) {
 		}
 	}
 	s.fits(120)
+	// An old node on PATH (node 20 on these machines) gets its notice with
+	// the first run of a session; it stays until esc dismisses it.
+	if oldNodeOnPath(t) {
+		s.waitFor("older than the supported lines")
+		s.keys("Escape")
+		s.waitForGone("older than the supported lines")
+	}
 	s.keys("h")
 	s.waitFor("Hint 1 of 3")
 
@@ -153,4 +161,19 @@ func sandboxProcs(pid int) []int {
 		}
 	}
 	return found
+}
+
+// oldNodeOnPath reports whether the node on PATH is older than the
+// supported lines, so the app shows its notice.
+func oldNodeOnPath(t *testing.T) bool {
+	t.Helper()
+	v, err := noderun.Version(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	major, err := noderun.Major(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return major < noderun.OldestLine
 }

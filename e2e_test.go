@@ -108,6 +108,18 @@ func (s *tmuxSession) waitForWithin(want string, d time.Duration) string {
 	}
 }
 
+// waitForGone polls the pane until it no longer shows gone, at most 10 s.
+func (s *tmuxSession) waitForGone(gone string) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Contains(s.screen(), gone) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the pane still shows %q:\n%s", gone, s.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func (s *tmuxSession) appPid() int {
 	out := strings.TrimSpace(s.tmux("list-panes", "-t", s.name, "-F", "#{pane_pid}"))
 	shell, _ := strconv.Atoi(out)

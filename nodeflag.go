@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/pflag"
 
+	"github.com/nodedive/nodedive/internal/coursecheck"
 	"github.com/nodedive/nodedive/internal/noderun"
 )
 
@@ -30,4 +32,19 @@ func checkNodeFlag(ctx context.Context, node string) (noderun.Info, error) {
 		return info, fmt.Errorf("--node %s: %w", node, err)
 	}
 	return info, nil
+}
+
+// warnAboutNode prints on w (stderr) what coursecheck.Support says about the
+// node a command is about to run (path; "" is node on PATH): nothing for a
+// supported node on which the course's examples print what it shows, else
+// one warning line. A node that cannot be asked its version is left to the
+// command, which reports it when it runs node.
+func warnAboutNode(ctx context.Context, w io.Writer, path string) {
+	info, err := noderun.Identify(ctx, path)
+	if err != nil {
+		return
+	}
+	if _, warning := coursecheck.Support(info.Version); warning != "" {
+		fmt.Fprintln(w, "warning: "+warning)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/nodedive/nodedive/internal/coursecheck"
+	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/exercise"
 	"github.com/nodedive/nodedive/lessons"
 	"github.com/nodedive/nodedive/lessons/progress"
@@ -55,6 +57,9 @@ type common struct {
 	// noTimers turns off timed messages (status expiry, clocks): tests
 	// drive the model synchronously and cannot wait for them.
 	noTimers bool
+	// nodeJudged is set once the node on PATH has been judged (see
+	// nodeNotice): its warning is shown once a session.
+	nodeJudged bool
 }
 
 // after delivers msg() once d has passed.
@@ -63,6 +68,30 @@ func (c *common) after(d time.Duration, msg func() tea.Msg) tea.Cmd {
 		return nil
 	}
 	return tea.Tick(d, func(time.Time) tea.Msg { return msg() })
+}
+
+// nodeNotice is for a screen about to run node: the first time in a session
+// it returns a Cmd that asks the node on PATH its version and shows what
+// coursecheck.Support says about it (an old node, examples that print
+// something else there) as a notice that stays until dismissed. Later
+// calls, and a node the app cannot ask (the run reports that), show
+// nothing.
+func (c *common) nodeNotice() tea.Cmd {
+	if c.nodeJudged {
+		return nil
+	}
+	c.nodeJudged = true
+	ctx := c.ctx
+	return func() tea.Msg {
+		v, err := noderun.Version(ctx, "")
+		if err != nil {
+			return nil
+		}
+		if _, warning := coursecheck.Support(v); warning != "" {
+			return infoMsg{kind: infoWarn, text: warning}
+		}
+		return nil
+	}
 }
 
 // headerHeight is the header's height; the footer's is c.footerLines.

@@ -286,7 +286,7 @@ func (x *exerciseScreen) verify(trigger string) tea.Cmd {
 		x.focus = paneChecks
 	}
 	x.layout()
-	return tea.Batch(stop, cmd)
+	return tea.Batch(stop, cmd, x.c.nodeNotice())
 }
 
 func (x *exerciseScreen) stopVerify() tea.Cmd {

@@ -75,6 +75,9 @@ func newLiveDriver(t *testing.T, store *progress.Store, w, h int) *liveDriver {
 	t.Helper()
 	d := &liveDriver{t: t, m: newTestApp(t, true, store), msgs: make(chan tea.Msg, 1024)}
 	d.m.c.noTimers = true
+	// An old node's notice would take the first q; that notice is
+	// TestOldNodeNoticeOncePerSession's.
+	d.m.c.nodeJudged = true
 	// Saves still queued when the test ends are written before its
 	// directories are removed.
 	t.Cleanup(func() {

@@ -28,6 +28,7 @@ const verifyLimit = 90 * time.Second
 // passed, and it opens the list by topic with each exercise's status.
 func TestHomeOpensTheExercises(t *testing.T) {
 	d := newDriver(t, true, 100, 30)
+	d.m.c.nodeJudged = true // an old node's notice is TestOldNodeNoticeOncePerSession's
 	c := d.m.c
 	total := len(c.exercises.All())
 	if v := ansi.Strip(d.view()); !strings.Contains(v, "Exercises") || !strings.Contains(v, "0 of "+itoa(total)+" passed") {
@@ -72,6 +73,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // has none yet).
 func TestExercisesKeyFromLessonsAndLabs(t *testing.T) {
 	d := newDriver(t, true, 100, 30)
+	d.m.c.nodeJudged = true // an old node's notice is TestOldNodeNoticeOncePerSession's
 	c := d.m.c
 	check := func(name string, s screen, topic string) {
 		t.Helper()
@@ -390,6 +392,7 @@ func TestExerciseVerifyIsCancelledOnLeaveAndQuit(t *testing.T) {
 // pane's width, in a bounded number of lines, with the escapes removed.
 func TestExerciseLongOutputIsBoundedAndWrapped(t *testing.T) {
 	d := newDriver(t, true, 80, 24)
+	d.m.c.nodeJudged = true // an old node's notice is TestOldNodeNoticeOncePerSession's
 	x := openExercise(t, d.m.c, "events-once")
 	d.send(pushMsg{x})
 	var noisy strings.Builder
@@ -432,6 +435,7 @@ func TestEveryExerciseScreenDraws(t *testing.T) {
 	}
 	for _, size := range [][2]int{{80, 24}, {140, 40}} {
 		d := newDriver(t, true, size[0], size[1])
+		d.m.c.nodeJudged = true // an old node's notice is TestOldNodeNoticeOncePerSession's
 		d.m.c.exercises = cat
 		for _, e := range cat.All() {
 			x := newExerciseScreen(d.m.c, e)
@@ -452,6 +456,7 @@ func TestEveryExerciseScreenDraws(t *testing.T) {
 // The learner's file is backed up, and revealing before a pass is noted.
 func TestExerciseSolutionAsksFirst(t *testing.T) {
 	d := newDriver(t, true, 100, 30)
+	d.m.c.nodeJudged = true // an old node's notice is TestOldNodeNoticeOncePerSession's
 	x := openExercise(t, d.m.c, "events-once")
 	d.send(pushMsg{x})
 	d.keys("s")

@@ -327,7 +327,11 @@ func (l *clusterLab) key(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			l.runtime = cluster.RuntimeGo
 		}
-		return tea.Batch(info("restarting the cluster on "+string(l.runtime)), l.start())
+		var notice tea.Cmd
+		if l.runtime == cluster.RuntimeNode {
+			notice = l.c.nodeNotice()
+		}
+		return tea.Batch(info("restarting the cluster on "+string(l.runtime)), notice, l.start())
 	case key.Matches(msg, k.More):
 		if l.workers < 8 {
 			l.workers++

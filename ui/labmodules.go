@@ -72,10 +72,10 @@ func newModulesLab(c *common) screen {
 
 func (l *modulesLab) Init() tea.Cmd {
 	ctx, mail := l.ctx, l.mail()
-	return func() tea.Msg {
+	return tea.Batch(l.c.nodeNotice(), func() tea.Msg {
 		v, err := noderun.Version(ctx, "")
 		return nodeVersionMsg{mail, v, err}
-	}
+	})
 }
 
 // Leave stops experiments still running: their node processes die with

@@ -272,7 +272,7 @@ func (l *secureLab) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		s := &secureSide{runtime: launch.RuntimeNode}
 		l.sides = append(l.sides, s)
-		return tea.Batch(info("starting the Express app: npm ci runs once into the cache, then Node's cluster"), l.start(s))
+		return tea.Batch(info("starting the Express app: npm ci runs once into the cache, then Node's cluster"), l.c.nodeNotice(), l.start(s))
 	case key.Matches(msg, k.Weak):
 		l.weak = !l.weak
 		what := "defences back on"

@@ -417,7 +417,7 @@ func (s *quizScreen) feedbackKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.scrollBy(-s.c.bodyHeight() / 2)
 	case key.Matches(msg, k.RunSnippet) && q.Kind == quiz.Output:
 		prog, ctx, id, mail := q.Program(), s.ctx, q.ID, s.mail()
-		return tea.Batch(info("running the snippet on node…"), func() tea.Msg {
+		return tea.Batch(info("running the snippet on node…"), s.c.nodeNotice(), func() tea.Msg {
 			res, err := noderun.Run(ctx, prog, noderun.Options{Timeout: runTimeout, MaxOutput: runOutputCap})
 			return snippetRunMsg{to: mail, id: id, res: res, err: err}
 		})

@@ -108,7 +108,7 @@ func runBlockFor(r *reader) tea.Cmd {
 	ctx, cancel := context.WithCancel(r.c.ctx)
 	r.run = &runPane{block: i, running: true, cancel: cancel}
 	id, prog, mail := r.lesson.ID, b.Program(), r.mail()
-	return tea.Batch(r.resize(), func() tea.Msg {
+	return tea.Batch(r.resize(), r.c.nodeNotice(), func() tea.Msg {
 		res, err := noderun.Run(ctx, prog, noderun.Options{Timeout: runTimeout, MaxOutput: runOutputCap})
 		return runResultMsg{to: mail, lesson: id, block: i, res: res, err: err}
 	})

@@ -3,11 +3,8 @@ package coursecheck
 import (
 	"context"
 	"fmt"
-	"io/fs"
-	"slices"
 	"strings"
 
-	"github.com/nodedive/nodedive/content"
 	"github.com/nodedive/nodedive/internal/noderun"
 	"github.com/nodedive/nodedive/labs/emitter/scenario"
 	"github.com/nodedive/nodedive/labs/modules"
@@ -86,31 +83,25 @@ func experimentJob(e *modules.Experiment) job {
 			return failed(it, err.Error())
 		}
 		it.Expected = want.Stdout
-		// As modules.Experiment.Run does, but on the chosen node: pin
-		// CommonJS for .js files so a package.json with "type" in a
-		// parent of the temporary directory cannot change them.
-		files := e.Files
-		if !slices.ContainsFunc(files, func(f noderun.File) bool { return f.Name == "package.json" }) {
-			files = append(slices.Clip(files), noderun.File{Name: "package.json", Text: `{"type": "commonjs"}` + "\n"})
-		}
-		res, err := noderun.Run(ctx, noderun.Program{Files: files, Entry: e.Entry},
-			noderun.Options{Node: n.Path, Timeout: modules.Timeout, MaxOutput: MaxOutput})
+		// The lab's own run (its time limit; noderun's default output
+		// cap, which is MaxOutput) and comparison; the words for a
+		// failure are ours.
+		got, err := e.RunOn(ctx, noderun.Info{Path: n.Path, Version: n.Version})
 		if err != nil {
 			return runError(it, err)
 		}
-		it.Observed = res.Stdout
-		got := modules.Observed{Node: n.Version, Stdout: res.Stdout, Stderr: res.Stderr, Exit: res.ExitCode, TimedOut: res.TimedOut}
+		it.Observed = got.Stdout
 		pass, _ := modules.Compare(want, got)
 		it.Pass = pass
 		if !pass {
 			var why []string
-			if res.TimedOut {
+			if got.TimedOut {
 				why = append(why, fmt.Sprintf("node was stopped after the %s time limit", modules.Timeout))
 			}
-			if res.ExitCode != want.Exit {
-				why = append(why, fmt.Sprintf("node exited with status %d, expected %d", res.ExitCode, want.Exit))
+			if got.Exit != want.Exit {
+				why = append(why, fmt.Sprintf("node exited with status %d, expected %d", got.Exit, want.Exit))
 			}
-			if res.Stdout != want.Stdout {
+			if got.Stdout != want.Stdout {
 				why = append(why, "the stdout differs")
 			}
 			it = failed(it, strings.Join(why, "\n"))
@@ -141,28 +132,14 @@ func scenarioJob(sc *scenario.Scenario) job {
 }
 
 // runHarness runs a scenario through the emitter lab's harness on the
-// given node, as scenario.RunNode does on the node on PATH.
+// given node, with the check's time limit and output cap, and says what
+// went wrong with the run, if anything.
 func runHarness(ctx context.Context, sc *scenario.Scenario, node string, o Options) (trace []string, problem string, err error) {
-	harness, err := fs.ReadFile(content.Labs(), scenario.HarnessFile)
+	trace, res, err := scenario.RunHarness(ctx, sc, noderun.Options{Node: node, Timeout: o.Timeout, MaxOutput: MaxOutput})
 	if err != nil {
 		return nil, "", err
 	}
-	res, err := noderun.Run(ctx, noderun.Program{
-		Files: []noderun.File{
-			{Name: "harness.js", Text: string(harness)},
-			{Name: "scenario.json", Text: string(sc.Source)},
-		},
-		Entry: "harness.js",
-		// The harness traces warnings itself.
-		NodeArgs: []string{"--no-warnings"},
-	}, noderun.Options{Node: node, Timeout: o.Timeout, MaxOutput: MaxOutput})
-	if err != nil {
-		return nil, "", err
-	}
-	trace = strings.Split(strings.TrimSuffix(res.Stdout, "\n"), "\n")
-	if p := exitProblem(res, o.Timeout); p != "" {
-		problem = p
-	}
+	problem = exitProblem(res, o.Timeout)
 	if s := strings.TrimSpace(res.Stderr); s != "" {
 		problem = strings.TrimSpace(problem + "\nthe harness wrote to stderr: " + clipLine(s))
 	}

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -259,6 +260,75 @@ func TestRollingRestartDropsNothing(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestDrainAnswersConnectionsOpenedBeforeIt: under round-robin the primary
+// accepts a connection before its client has written anything, so a worker
+// can be handed one just before it drains. Its request, written after the
+// drain began, must still be answered. (Node 26's server.close() closes such
+// a connection, which made rolling restarts drop a request now and then.)
+func TestDrainAnswersConnectionsOpenedBeforeIt(t *testing.T) {
+	runtimes(t, func(t *testing.T, rt Runtime) {
+		c := startCluster(t, Config{Runtime: rt, Workers: 2, Policy: PolicyRR})
+		// Two silent connections at once: one for each worker (the
+		// primary hands the second to the worker that is still free).
+		var conns []net.Conn
+		for range 2 {
+			conn, err := net.Dial("tcp", loopback.Addr(c.Port()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conns = append(conns, conn)
+		}
+		time.Sleep(300 * time.Millisecond) // handed over to the workers
+		restarted := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			restarted <- c.RollingRestart(ctx)
+		}()
+		draining := waitForEvent(t, c, EventDraining, 10*time.Second)
+		time.Sleep(200 * time.Millisecond) // the worker has closed its server
+		var pids []string
+		for i, conn := range conns {
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: lab\r\n\r\n"); err != nil {
+				t.Fatalf("connection %d: writing the request: %v", i, err)
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("connection %d, opened before worker %d drained: no answer: %v", i, draining.PID, err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("connection %d: status %d", i, resp.StatusCode)
+			}
+			pids = append(pids, resp.Header.Get("X-Worker-Pid"))
+		}
+		if !slices.Contains(pids, strconv.Itoa(draining.PID)) {
+			t.Fatalf("no connection went to the draining worker %d (answers from %v): the test proved nothing", draining.PID, pids)
+		}
+		if err := <-restarted; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// waitForEvent returns the first event of kind, failing after timeout.
+func waitForEvent(t *testing.T, c *Cluster, kind EventKind, timeout time.Duration) Event {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, e := range c.Events() {
+			if e.Kind == kind {
+				return e
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no %s event after %v", kind, timeout)
+	return Event{}
 }
 
 func TestWorkerThatCannotStartIsReported(t *testing.T) {

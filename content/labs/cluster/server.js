@@ -37,6 +37,9 @@ const BACKOFF_MAX = int('NODEDIVE_BACKOFF_MAX_MS', 5000);
 const MIN_UPTIME = int('NODEDIVE_MIN_UPTIME_MS', 1000);
 const MAX_CRASHES = Math.max(1, int('NODEDIVE_MAX_CRASHES', 5));
 const DRAIN_MS = int('NODEDIVE_DRAIN_MS', 10000);
+// How long a draining worker waits for the first request on a connection
+// it accepted but has not heard from yet (the Go workers wait as long).
+const FIRST_REQUEST_MS = Math.min(1000, DRAIN_MS);
 const START_MS = int('NODEDIVE_START_MS', 15000);
 
 if (cluster.isPrimary) {
@@ -296,8 +299,10 @@ function runPrimary() {
 
 function runWorker() {
   let requests = 0;
-  let conns = 0;
   let draining = false;
+  // Every open connection: how many requests it has sent, and how many of
+  // them are not answered yet.
+  const conns = new Map();
 
   let nextCall = 0;
   const pending = new Map();
@@ -327,14 +332,39 @@ function runWorker() {
 
   server.prependListener('request', (req, res) => {
     requests++;
+    const conn = conns.get(req.socket);
+    conn.requests++;
+    conn.open++;
     res.setHeader('X-Worker-Pid', String(process.pid));
     // Draining: answer, then close, so the client reconnects elsewhere.
     if (draining) res.setHeader('Connection', 'close');
+    res.once('finish', () => {
+      conn.open--;
+      // A request that began before the drain kept keep-alive on.
+      if (draining) setImmediate(closeIdle);
+    });
   });
   server.on('connection', (socket) => {
-    conns++;
-    socket.once('close', () => conns--);
+    conns.set(socket, { requests: 0, open: 0 });
+    socket.once('close', () => conns.delete(socket));
   });
+
+  // closeIdle closes the connections that are kept alive between two
+  // requests. It spares a connection that has not sent its first request:
+  // under round-robin the primary accepts a connection before its client
+  // has written anything, and one handed to us just before the drain is
+  // such a connection, its request on the way. Closing it loses that
+  // request (the client sees a reset or an EOF).
+  function closeIdle() {
+    for (const [socket, conn] of conns) {
+      if (conn.requests > 0 && conn.open === 0) socket.destroy();
+    }
+  }
+  // disconnect() closes our server with server.close(), which calls
+  // closeIdleConnections(). Up to Node 24 that closes only kept-alive
+  // connections between requests; Node 26 closes the new ones as well,
+  // so take over the method with the older meaning.
+  server.closeIdleConnections = closeIdle;
 
   process.on('message', (msg) => {
     if (!msg || typeof msg !== 'object') return;
@@ -347,7 +377,12 @@ function runWorker() {
     } else if (msg.nd === 'drain') {
       draining = true;
       sendStats();
-      server.closeIdleConnections();
+      closeIdle();
+      // A connection that stays silent gets a short grace, not the whole
+      // drain deadline.
+      setTimeout(() => {
+        for (const [socket, conn] of conns) if (conn.requests === 0) socket.destroy();
+      }, FIRST_REQUEST_MS).unref();
       // The primary's disconnect() follows; this is the deadline for
       // requests that never finish.
       setTimeout(() => process.exit(0), DRAIN_MS).unref();
@@ -356,10 +391,10 @@ function runWorker() {
 
   let last = '';
   function sendStats() {
-    const now = `${requests}/${conns}`;
+    const now = `${requests}/${conns.size}`;
     if (now === last || !process.connected) return;
     last = now;
-    process.send({ nd: 'stats', requests, conns });
+    process.send({ nd: 'stats', requests, conns: conns.size });
   }
   setInterval(sendStats, 250).unref();
 

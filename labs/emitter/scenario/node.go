@@ -24,10 +24,28 @@ func RunNode(ctx context.Context, sc *Scenario) ([]string, error) {
 }
 
 // RunNodeOn is RunNode on the given node executable ("" is node on PATH).
+// A harness that fails (an exit status, a time-out, anything on stderr) is
+// an error.
 func RunNodeOn(ctx context.Context, sc *Scenario, node string) ([]string, error) {
-	harness, err := fs.ReadFile(content.Labs(), HarnessFile)
+	trace, res, err := RunHarness(ctx, sc, noderun.Options{Node: node, Timeout: nodeTimeout, MaxOutput: 1 << 20})
 	if err != nil {
 		return nil, err
+	}
+	if !res.OK() || res.Stderr != "" {
+		return nil, fmt.Errorf("harness failed on scenario %s (exit %d, timed out %v): %s",
+			sc.Name, res.ExitCode, res.TimedOut, strings.TrimSpace(res.Stderr))
+	}
+	return trace, nil
+}
+
+// RunHarness runs the scenario through the harness with opts (the node,
+// its time limit and output cap) and returns node's trace with the run's
+// result, however it ended: for a caller that reports a failed run itself,
+// as `nodedive check` does. The error is about starting node at all.
+func RunHarness(ctx context.Context, sc *Scenario, opts noderun.Options) ([]string, noderun.Result, error) {
+	harness, err := fs.ReadFile(content.Labs(), HarnessFile)
+	if err != nil {
+		return nil, noderun.Result{}, err
 	}
 	res, err := noderun.Run(ctx, noderun.Program{
 		Files: []noderun.File{
@@ -38,15 +56,11 @@ func RunNodeOn(ctx context.Context, sc *Scenario, node string) ([]string, error)
 		// The harness traces warnings itself; node's own printout of
 		// them on stderr would only be noise.
 		NodeArgs: []string{"--no-warnings"},
-	}, noderun.Options{Node: node, Timeout: nodeTimeout, MaxOutput: 1 << 20})
+	}, opts)
 	if err != nil {
-		return nil, err
+		return nil, res, err
 	}
-	if !res.OK() || res.Stderr != "" {
-		return nil, fmt.Errorf("harness failed on scenario %s (exit %d, timed out %v): %s",
-			sc.Name, res.ExitCode, res.TimedOut, strings.TrimSpace(res.Stderr))
-	}
-	return strings.Split(strings.TrimSuffix(res.Stdout, "\n"), "\n"), nil
+	return strings.Split(strings.TrimSuffix(res.Stdout, "\n"), "\n"), res, nil
 }
 
 // Diff compares two traces and describes the first difference, or returns
