@@ -57,6 +57,7 @@ type match struct {
 	from, to int
 	words    []int
 	far      bool // the phrase had a "..." gap
+	firm     bool // denied by a verb ("is not", "never"), not only by "no" or "without"
 }
 
 // fillers may sit between a verb and its object.
@@ -84,7 +85,14 @@ var gapStoppers = map[string]bool{
 // uses import" does not say "CommonJS ... import".
 var farStoppers = map[string]bool{
 	"and": true, "or": true, "while": true, "whereas": true, "vs": true, "versus": true, "unlike": true,
-	"than": true, "if": true, "because": true, "when": true, "which": true,
+	"than": true, "if": true, "because": true, "when": true, "which": true, "unless": true,
+}
+
+// coordinatedNames reports whether the "and" or "or" at token j joins two
+// names ("require and import"): a noun phrase, not a new proposition.
+func (t *text) coordinatedNames(j int) bool {
+	return (t.toks[j].lower == "and" || t.toks[j].lower == "or") && j > 0 && j+1 < len(t.toks) &&
+		t.toks[j-1].named && t.toks[j+1].named
 }
 
 // copulas start a claim like "is CommonJS": nothing but adverbs and
@@ -178,6 +186,11 @@ func (g *Grader) findMentions(t *text) []mention {
 		out = append(out, c.mention)
 	}
 	slices.SortFunc(out, func(a, b mention) int { return a.from - b.from })
+	for _, m := range out {
+		for i := m.from; i < m.to; i++ {
+			t.toks[i].named = true
+		}
+	}
 	for i := range out {
 		m := &out[i]
 		cl := t.clauses[t.toks[m.from].clause]
@@ -276,7 +289,7 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 						found = j
 						break
 					}
-					if farStoppers[t.toks[j].lower] {
+					if farStoppers[t.toks[j].lower] && !t.coordinatedNames(j) {
 						break
 					}
 					continue
@@ -396,6 +409,7 @@ func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl claus
 					a.direct = true
 				}
 				negated := t.negated(cl, a.gov, m)
+				m.firm = negated && t.negatedBy(cl, a.gov, m, false)
 				if a.pron >= 0 && negated {
 					// "so it won't take the service down": a denial about a
 					// pronoun is too uncertain to accuse the learner of a
@@ -515,6 +529,9 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 		}
 	}
 	claimParen := t.toks[m.from].paren
+	// overlapsOther: the claim is itself the name of another subject
+	// ("libuv has a thread pool"): a name is said of what came before it.
+	overlapsOther := false
 	for i := range ms {
 		x := &ms[i]
 		if x.to <= cl.from || x.from >= cl.to {
@@ -525,6 +542,7 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 		}
 		if x.from < m.to && m.from < x.to { // overlaps the claim itself
 			claimIsSubject = claimIsSubject || x.subjectPos
+			overlapsOther = true
 			continue
 		}
 		if x.contrast {
@@ -557,8 +575,14 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 		}
 	}
 	direct := func(x *mention) attribution { return attribution{gov: x, pron: -1, direct: true} }
+	// A pronoun may stand inside a long claim: "in browsers it loads
+	// asynchronously" ("browsers ... asynchronously").
+	limit := m.from
+	if m.far {
+		limit = m.words[len(m.words)-1]
+	}
 	pronoun := func(from int) (attribution, bool) {
-		for i := from; i < m.from; i++ {
+		for i := from; i < limit; i++ {
 			if t.toks[i].pron {
 				if x := t.antecedent(ms, i); x != nil {
 					return attribution{gov: x, pron: i, direct: true}, true
@@ -566,6 +590,11 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 			}
 		}
 		return attribution{}, false
+	}
+	if copulas[t.toks[m.from].stem] || overlapsOther {
+		// "is an ES module" is said of something named before it, never
+		// of a name that comes later.
+		postSeg, postSegPrep, postCl, postPrep = nil, nil, nil, nil
 	}
 	if claimIsSubject && postCl != nil {
 		// "CommonJS uses require": the claim word is itself the subject of
@@ -720,6 +749,13 @@ func (t *text) topic(ms []mention, cl clause) *mention {
 // of the file comment. A subject followed by its verb also bounds the
 // reach: in "No, require is synchronous" the "No" is not about the claim.
 func (t *text) negated(cl clause, gov *mention, m match) bool {
+	return t.negatedBy(cl, gov, m, true)
+}
+
+// negatedBy is negated, counting "no", "without" and other determiners
+// only when withDeterminers is set: "without require(esm)" sets a scene,
+// it does not deny that require can load ES modules.
+func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool) bool {
 	// "does nothing for", "doesn't mean": denies the rest of the clause,
 	// whatever the subject.
 	for i := m.from - 1; i >= cl.from; i-- {
@@ -756,7 +792,7 @@ func (t *text) negated(cl clause, gov *mention, m match) bool {
 			continue // "any client not coming from trusted.com gets a 403"
 		}
 		if t.determiner(i) {
-			if m.far {
+			if m.far || !withDeterminers {
 				continue // "no 'error' listener => throws": the noun, not the claim
 			}
 			// "no listener throws": "no" denies the noun after it (and its
@@ -780,7 +816,7 @@ func (t *text) negated(cl clause, gov *mention, m match) bool {
 		}
 	}
 	for i := m.from; i < m.to; i++ {
-		if !t.toks[i].neg || slices.Contains(m.words, i) {
+		if !t.toks[i].neg || slices.Contains(m.words, i) || !withDeterminers && t.determiner(i) {
 			continue
 		}
 		// The negator denies the next word of the claim when it stands
@@ -817,5 +853,5 @@ func (t *text) negated(cl clause, gov *mention, m match) bool {
 // scopeBreak reports whether punctuation between two words ends a
 // negation's reach: a comma, colon, bracket or dash.
 func scopeBreak(gap string) bool {
-	return strings.ContainsAny(gap, ",:()[]—–") || strings.Contains(gap, " - ")
+	return strings.ContainsAny(gap, ",:()[]—–→") || strings.Contains(gap, " - ") || strings.Contains(gap, "->") || strings.Contains(gap, "=>")
 }

@@ -397,6 +397,7 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 			}
 			w := word{far: first && pi > 0}
 			first = false
+			atOnce := lower == "once" && len(p.words) > 0 && p.words[len(p.words)-1].stem == "at"
 			if len(p.words) > 0 && !w.far {
 				tail := part[strings.LastIndexFunc(part[:start], isWordRune)+1 : start]
 				w.sep = scopeBreak(strings.ReplaceAll(tail, "()", ""))
@@ -414,6 +415,9 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 				w.stem = stemWord(lower)
 				if c, ok := g.synonyms[w.stem]; ok && !w.dotted {
 					w.stem = c
+				}
+				if atOnce {
+					w.stem = "at once" // the answer side reads "at once" as one idiom
 				}
 			}
 			if end < len(part) && part[end] == '(' {
