@@ -116,7 +116,6 @@ func (g *Grader) Grade(answer string) Result {
 		res.Notices = append(res.Notices, "the answer is empty: write a few sentences as you would say them in an interview")
 	}
 	ms := g.findMentions(t)
-	traceMentions(g, t, ms)
 
 	// Every claim found is kept with its tokens, so that a concept claim
 	// made inside a wrong statement ("import is async in the browser but
@@ -151,7 +150,6 @@ func (g *Grader) Grade(answer string) Result {
 	for ci := range g.concepts {
 		c := &g.concepts[ci]
 		g.eachClaim(t, ms, c.forms, func(cl clause, m match, negated, direct bool, spans []Span) {
-			trace("concept", c.ID, t, m, negated, direct, cl)
 			switch {
 			case !negated && !cl.distance:
 				earn(ci, m, spans)
@@ -166,7 +164,6 @@ func (g *Grader) Grade(answer string) Result {
 	for mi := range g.misconceptions {
 		mc := &g.misconceptions[mi]
 		g.eachClaim(t, ms, mc.forms, func(cl clause, m match, negated, direct bool, spans []Span) {
-			trace("misc", mc.ID, t, m, negated, direct, cl)
 			switch {
 			case negated && mc.opposite >= 0:
 				earn(mc.opposite, m, spans)
