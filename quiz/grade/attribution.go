@@ -222,8 +222,8 @@ func (g *Grader) findMentions(t *text) []mention {
 		}
 		prev := out[i-1]
 		j = m.from - 1
-		for j >= prev.to && (fillers[t.toks[j].lower] || adverbs[t.toks[j].lower]) {
-			j--
+		for j >= prev.to && (fillers[t.toks[j].lower] || adverbs[t.toks[j].lower] || t.toks[j].neg) {
+			j-- // "require is not ESM": ESM is still what is said of require
 		}
 		switch {
 		case j >= prev.to && subjectVerbs[t.toks[j].lower]:
@@ -687,8 +687,8 @@ func (t *text) antecedent(ms []mention, p int) *mention {
 	var fallback *mention
 	for i := len(ms) - 1; i >= 0; i-- {
 		x := &ms[i]
-		if x.to > p || x.contrast || x.paren != 0 {
-			continue
+		if x.to > p || x.contrast || x.paren != 0 || x.predicate {
+			continue // "require is not ESM, it is synchronous": "it" is require
 		}
 		if t.clauses[t.toks[x.from].clause].sentence < sentence-2 {
 			break
@@ -792,7 +792,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 			continue // "any client not coming from trusted.com gets a 403"
 		}
 		if t.determiner(i) {
-			if m.far || !withDeterminers {
+			if m.far || !withDeterminers && tok.lower != "non" { // "non-blocking" denies firmly
 				continue // "no 'error' listener => throws": the noun, not the claim
 			}
 			// "no listener throws": "no" denies the noun after it (and its
@@ -816,7 +816,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		}
 	}
 	for i := m.from; i < m.to; i++ {
-		if !t.toks[i].neg || slices.Contains(m.words, i) || !withDeterminers && t.determiner(i) {
+		if !t.toks[i].neg || slices.Contains(m.words, i) || !withDeterminers && t.determiner(i) && t.toks[i].lower != "non" {
 			continue
 		}
 		// The negator denies the next word of the claim when it stands

@@ -61,7 +61,7 @@ type text struct {
 }
 
 // hyphenPrefixes change the word after the hyphen: "re-runs" is not "runs".
-var hyphenPrefixes = map[string]bool{"re": true, "non": true, "pre": true, "un": true, "co": true, "sub": true, "de": true, "mis": true, "over": true, "under": true}
+var hyphenPrefixes = map[string]bool{"re": true, "pre": true, "un": true, "co": true, "sub": true, "de": true, "mis": true, "over": true, "under": true}
 
 // fileExtensions end a file name: the "js" of "app.js" is not JavaScript,
 // and the "json" of "package.json" is not JSON. A rubric phrase matches
@@ -201,7 +201,7 @@ var clauseBreaks = map[string]bool{
 
 // contentStopWords are snowball stop words that name things in this
 // course ("once", "off") or join list items ("and", "or").
-var contentStopWords = map[string]bool{"and": true, "or": true, "once": true, "off": true}
+var contentStopWords = map[string]bool{"and": true, "or": true, "once": true, "off": true, "own": true, "same": true}
 
 // extraFunctionWords are common verbs that, with snowball's stop words, tell
 // a sentence from a list of keywords.
@@ -533,9 +533,9 @@ func (t *text) split() {
 		cur.question = true
 	}
 	closeClause(len(t.toks))
+	t.markRepeats()
 	t.markLists()
 	t.markLabels()
-	t.markRepeats()
 	t.markDistance()
 	for ci := range t.clauses {
 		if t.clauses[ci].question {
@@ -572,6 +572,32 @@ func (t *text) markRepeats() {
 		}
 		seen[key] = true
 		from = to
+	}
+	// A pasted line that does not end its sentence ("... exit -> refork"
+	// twice) repeats too.
+	lines := map[string]bool{}
+	for i := 0; i < len(t.toks); {
+		end := strings.IndexByte(t.src[t.toks[i].start:], '\n')
+		if end < 0 {
+			end = len(t.src)
+		} else {
+			end += t.toks[i].start
+		}
+		b.Reset()
+		j := i
+		for j < len(t.toks) && t.toks[j].end <= end {
+			b.WriteString(t.toks[j].lower)
+			b.WriteByte(' ')
+			j++
+		}
+		if key := b.String(); lines[key] {
+			for k := i; k < j; k++ {
+				t.toks[k].dup = true
+			}
+		} else {
+			lines[key] = true
+		}
+		i = max(j, i+1)
 	}
 }
 
@@ -614,10 +640,11 @@ func claimMark(gap string) bool {
 	return strings.Contains(gap, "→") || strings.Contains(gap, "->") || strings.Contains(gap, "=")
 }
 
-// bareRun reports whether clause c is a run of five or more bare names with
-// no sentence punctuation after it: "cluster pm2 nginx redis kafka".
-func (t *text) bareRun(c clause) bool {
-	if c.to-c.from < 5 {
+// bareRun reports whether clause c, with fn function words, is a run of
+// five or more names with hardly a function word and no sentence
+// punctuation after it: "cluster pm2 nginx redis kafka".
+func (t *text) bareRun(c clause, fn int) bool {
+	if c.to-c.from < 5 || fn*8 > c.to-c.from {
 		return false
 	}
 	end := len(t.src)
@@ -644,7 +671,10 @@ func (t *text) markLists() {
 		var segs []seg
 		fn := 0
 		for i := c.from; i < c.to; i++ {
-			if i == c.from || t.toks[i].comma {
+			if t.toks[i].dup {
+				continue // a repeated line is not part of the list
+			}
+			if len(segs) == 0 || t.toks[i].comma || t.toks[i-1].dup {
 				segs = append(segs, seg{from: i})
 			}
 			segs[len(segs)-1].to = i + 1
@@ -654,6 +684,9 @@ func (t *text) markLists() {
 				segs[len(segs)-1].fn++
 				fn++
 			}
+		}
+		if len(segs) == 0 {
+			continue // all repeated
 		}
 		bare, practices := 0, 0
 		for _, sg := range segs {
@@ -667,13 +700,13 @@ func (t *text) markLists() {
 				}
 			}
 		}
-		if len(segs) >= 4 && practices*5 >= len(segs)*2 {
+		if len(segs) >= 4 && practices >= 4 && practices*5 >= len(segs)*2 {
 			// "Audited deps, validated input, escaped output, hashed
 			// passwords": a terse list of practices, each one a claim.
 			continue
 		}
 		switch {
-		case fn == 0 && (len(segs) >= 2 || t.bareRun(*c)), len(segs) >= 4 && bare*3 >= len(segs)*2:
+		case fn == 0 && len(segs) >= 2, len(segs) == 1 && t.bareRun(*c, fn), len(segs) >= 4 && bare*3 >= len(segs)*2:
 			c.listLike = true
 		case fn == 0:
 			fragments++
@@ -682,7 +715,7 @@ func (t *text) markLists() {
 			continue
 		}
 		for _, sg := range segs {
-			if sg.fn == 0 {
+			if sg.fn == 0 || len(segs) == 1 {
 				for i := sg.from; i < sg.to; i++ {
 					t.toks[i].listItem = true
 				}
@@ -694,7 +727,7 @@ func (t *text) markLists() {
 	}
 	for ci := range t.clauses {
 		c := &t.clauses[ci]
-		if c.listLike || c.code {
+		if c.listLike || c.code || t.toks[c.from].dup {
 			continue
 		}
 		fn := 0
