@@ -153,6 +153,9 @@ func (g *Grader) findMentions(t *text) []mention {
 					calls++
 				}
 			}
+			if !t.present[p.id] {
+				continue
+			}
 			t.findPhrase(p.words, 0, func(m match) {
 				cands = append(cands, cand{mention{subj: si, from: m.from, to: m.to}, calls})
 			})
@@ -294,7 +297,7 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 					}
 					continue
 				}
-				if !w.sep && !t.toks[j].arg && !t.toks[j-1].arg && scopeBreak(strings.ReplaceAll(t.src[t.toks[j-1].end:t.toks[j].start], "()", "")) {
+				if !w.sep && !t.toks[j].arg && !t.toks[j-1].arg && t.toks[j].brk {
 					break // a phrase does not run across a comma, colon or dash
 				}
 				if w.matches(t.toks[j]) {
@@ -360,6 +363,9 @@ func (w word) matches(tok token) bool {
 func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl clause, m match, negated, direct bool, spans []Span)) {
 	for _, f := range forms {
 		for _, p := range f.says {
+			if !t.present[p.id] {
+				continue // the answer does not have its first word
+			}
 			t.findPhrase(p.words, p.gap, func(m match) {
 				cl := t.clauses[t.toks[m.from].clause]
 				if cl.question {
@@ -666,7 +672,7 @@ func (t *text) segmentStart(i int) bool {
 	if i == 0 || t.toks[i].arg || t.toks[i-1].arg {
 		return false
 	}
-	return scopeBreak(strings.ReplaceAll(t.src[t.toks[i-1].end:t.toks[i].start], "()", ""))
+	return t.toks[i].brk
 }
 
 func (t *text) relativeBetween(from, to int) bool {
@@ -759,7 +765,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	// "does nothing for", "doesn't mean": denies the rest of the clause,
 	// whatever the subject.
 	for i := m.from - 1; i >= cl.from; i-- {
-		if scopeBreak(t.src[t.toks[i].end:t.toks[i+1].start]) {
+		if t.toks[i+1].brk {
 			break
 		}
 		if t.toks[i].negAll {
@@ -772,8 +778,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	}
 	carried := false
 	for i := m.from - 1; i >= bound; i-- {
-		gap := t.src[t.toks[i].end:t.toks[i+1].start]
-		if scopeBreak(gap) && !coordinators[t.toks[i+1].lower] {
+		if t.toks[i+1].brk && !coordinators[t.toks[i+1].lower] {
 			break
 		}
 		tok := t.toks[i]
@@ -838,7 +843,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		}
 		broken := false
 		for k := i; k < next; k++ {
-			if scopeBreak(t.src[t.toks[k].end:t.toks[k+1].start]) {
+			if t.toks[k+1].brk {
 				broken = true
 				break
 			}

@@ -115,6 +115,7 @@ func (g *Grader) Grade(answer string) Result {
 	if len(t.toks) == 0 {
 		res.Notices = append(res.Notices, "the answer is empty: write a few sentences as you would say them in an interview")
 	}
+	t.present = g.present(t)
 	ms := g.findMentions(t)
 
 	// Every claim found is kept with its tokens, so that a concept claim
@@ -283,10 +284,36 @@ func (t *text) anyCode(m match) bool {
 	return false
 }
 
+// present marks the phrases whose words all occur in the answer: only
+// those can match, and most of a rubric's thousands of phrases cannot.
+func (g *Grader) present(t *text) []bool {
+	present := make([]bool, g.phrases)
+	has := func(id int) bool {
+		for _, stem := range g.rest[id] {
+			if _, ok := t.byStem[stem]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	for stem := range t.byStem {
+		for _, id := range g.byFirst[stem] {
+			present[id] = has(id)
+		}
+	}
+	for _, id := range g.anyFirst {
+		present[id] = has(id)
+	}
+	return present
+}
+
 // qualified reports whether one of the phrases occurs in sentence s.
 func (t *text) qualified(unless []phrase, s int) bool {
 	found := false
 	for _, p := range unless {
+		if !t.present[p.id] {
+			continue
+		}
 		t.findPhrase(p.words, p.gap, func(m match) {
 			if t.clauses[t.toks[m.from].clause].sentence == s {
 				found = true

@@ -118,6 +118,7 @@ type word struct {
 type phrase struct {
 	words []word
 	gap   int
+	id    int // index into Grader.firstWords' lists: which phrases an answer can match
 }
 
 func (p phrase) String() string {
@@ -176,12 +177,22 @@ type Grader struct {
 	target         float64
 	strongNeeds    int
 	synonyms       map[string]string
+	// phrases counts the compiled phrases; byFirst lists them by the stem
+	// of their first word, and anyFirst those that start with a prefix
+	// ("deprecat*"), so that grading only tries the phrases whose first
+	// word the answer has.
+	phrases  int
+	byFirst  map[string][]int
+	anyFirst []int
+	// rest holds, per phrase, the stems of its other words: a phrase is
+	// only tried when the answer has all of them.
+	rest [][]string
 }
 
 // Compile checks a rubric and prepares it for grading. Every error names
 // the concept or misconception at fault.
 func Compile(r Rubric, lex Lexicon) (*Grader, error) {
-	g := &Grader{target: r.Target, synonyms: map[string]string{}}
+	g := &Grader{target: r.Target, synonyms: map[string]string{}, byFirst: map[string][]int{}}
 	for from, to := range lex.Synonyms {
 		g.synonyms[stemWord(normalizeWord(from))] = stemWord(normalizeWord(to))
 	}
@@ -432,6 +443,20 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 	}
 	if p.words[0].far {
 		return phrase{}, fmt.Errorf("phrase %q has no words before its \"...\"", s)
+	}
+	p.id = g.phrases
+	g.phrases++
+	var rest []string
+	for _, w := range p.words[1:] {
+		if w.prefix == "" {
+			rest = append(rest, w.stem)
+		}
+	}
+	g.rest = append(g.rest, rest)
+	if first := p.words[0]; first.prefix != "" {
+		g.anyFirst = append(g.anyFirst, p.id)
+	} else {
+		g.byFirst[first.stem] = append(g.byFirst[first.stem], p.id)
 	}
 	return p, nil
 }

@@ -1,6 +1,7 @@
 package grade
 
 import (
+	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -31,6 +32,7 @@ type token struct {
 	contrast   bool   // introduces something the sentence is NOT about ("unlike", "than"...)
 	distance   bool   // the speaker distances themself ("myth", "wrong"...)
 	comma      bool   // a comma sits between this word and the previous one
+	brk        bool   // a comma, colon, dash or bracket (not a call's "()") sits before it
 	quoted     bool   // inside a quotation of three words or more: a claim reported, not made
 	listItem   bool   // an item of a keyword list: named, not explained
 	code       bool   // inside a ``` code block and not in a comment: shown, not explained
@@ -57,6 +59,7 @@ type text struct {
 	toks    []token
 	clauses []clause
 	byStem  map[string][]int // stem -> token indices, for fast phrase lookup
+	present []bool           // per compiled phrase: its first word occurs (see Grader.present)
 	all     []int            // every token index, for prefix phrases
 }
 
@@ -236,28 +239,28 @@ var adverbs = map[string]bool{"also": true, "always": true, "only": true, "just"
 
 // stemCache memoises snowball: stemming is the grader's main cost, and an
 // answer repeats words. The cache is bounded so hostile input cannot grow it.
-var stemCache sync.Map
+var stemCache = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
 
 const stemCacheMax = 20000
 
-var (
-	stemCacheSize int64
-	stemCacheMu   sync.Mutex
-)
-
 func stemWord(lower string) string {
-	if v, ok := stemCache.Load(lower); ok {
-		return v.(string)
+	stemCache.RLock()
+	s, ok := stemCache.m[lower]
+	stemCache.RUnlock()
+	if ok {
+		return s
 	}
-	s := english.Stem(lower, true)
-	stemCacheMu.Lock()
-	if stemCacheSize < stemCacheMax {
+	s = english.Stem(lower, true)
+	stemCache.Lock()
+	if len(stemCache.m) < stemCacheMax {
 		// Clone: lower may be a slice of a whole answer, which the cache
 		// must not keep alive.
-		stemCache.Store(strings.Clone(lower), strings.Clone(s))
-		stemCacheSize++
+		stemCache.m[strings.Clone(lower)] = strings.Clone(s)
 	}
-	stemCacheMu.Unlock()
+	stemCache.Unlock()
 	return s
 }
 
@@ -397,7 +400,12 @@ func (t *text) mark() {
 		}
 		tok.pron = pronouns[w]
 		if i > 0 {
-			tok.comma = strings.IndexByte(t.src[t.toks[i-1].end:tok.start], ',') >= 0
+			gap := t.src[t.toks[i-1].end:tok.start]
+			tok.comma = strings.IndexByte(gap, ',') >= 0
+			if strings.Contains(gap, "()") {
+				gap = strings.ReplaceAll(gap, "()", "")
+			}
+			tok.brk = scopeBreak(gap)
 		}
 		tok.contrast = contrastWords[w] || (w == "rather" && next == "than")
 		tok.function = (english.IsStopWord(w) && !contentStopWords[w]) || extraFunctionWords[w] || subjectVerbs[w] ||
@@ -429,18 +437,21 @@ func (t *text) markQuotes() {
 		i += size
 	}
 	for _, q := range quotes {
-		var in []int
-		for k := range t.toks {
-			if t.toks[k].start > q[0] && t.toks[k].end <= q[1] {
-				in = append(in, k)
-			}
-		}
-		if len(in) >= 3 {
-			for _, k := range in {
+		from, to := t.tokensIn(q[0], q[1])
+		if to-from >= 3 {
+			for k := from; k < to; k++ {
 				t.toks[k].quoted = true
 			}
 		}
 	}
+}
+
+// tokensIn returns the token range [from, to) that lies strictly between
+// the byte offsets open and end (a quote's or a bracket's).
+func (t *text) tokensIn(open, end int) (from, to int) {
+	from = sort.Search(len(t.toks), func(k int) bool { return t.toks[k].start > open })
+	to = sort.Search(len(t.toks), func(k int) bool { return t.toks[k].end > end })
+	return from, max(from, to)
 }
 
 // markParens numbers the parenthesised asides: "(or CJS)" names something
@@ -470,11 +481,10 @@ func (t *text) markParens() {
 		}
 		group++
 		call := i > 0 && isWordRune(rune(t.src[i-1]))
-		for k := range t.toks {
-			if t.toks[k].start > i && t.toks[k].end <= end {
-				t.toks[k].paren = group
-				t.toks[k].arg = call
-			}
+		from, to := t.tokensIn(i, end)
+		for k := from; k < to; k++ {
+			t.toks[k].paren = group
+			t.toks[k].arg = call
 		}
 	}
 }
