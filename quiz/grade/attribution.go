@@ -10,21 +10,33 @@ import (
 // order they are tried:
 //
 //  1. Mentions of subjects are found first; overlapping ones keep the
-//     longest ("dynamic import" over "import").
-//  2. A mention right after "unlike", "than", "instead of"... is a contrast
-//     and never a subject; one right after the verb of an earlier subject
-//     ("import is CommonJS") is a predicate, not a new subject; one after a
-//     preposition ("works in CommonJS files") is context when the clause
-//     already has a subject.
+//     longest ("dynamic import" over "import", "conditional exports" over
+//     "exports").
+//  2. A mention right after "unlike", "than", "instead of", "beyond"... is a
+//     contrast and never a subject; one right after the verb of an earlier
+//     subject ("import is CommonJS") is a predicate, not a new subject; one
+//     after a preposition ("works in CommonJS files") is context when the
+//     clause already has a subject; one inside a parenthesis ("(or CJS)")
+//     governs only its own aside.
 //  3. A claim belongs to the nearest eligible mention before it in its
-//     comma-separated segment, else after it in the segment, else before it
-//     in the clause, else to a pronoun's antecedent, else to a mention after
-//     it, else to the subject carried over from the previous clause of the
-//     sentence, else to the previous sentence's only topic.
+//     segment (split at commas, colons, dashes, brackets), else to what a
+//     relative pronoun ("which") stands for, else to a pronoun's
+//     antecedent, else to a mention after it in the segment, else before it
+//     in the clause, else after it in the clause, else to the subject
+//     carried over from the previous clause of the sentence, else, when the
+//     clause opens with "The"/"It"/"This", to the previous sentence's only
+//     subject. A claim that is a copula ("is an ES module") or another
+//     subject's name ("libuv has a thread pool") is only ever said of
+//     something before it. Failing all that, a clause that opens with a
+//     subject as its setting ("In ES modules you ...") belongs to it.
 //  4. A negator applies to a claim when it is close before it (or inside
-//     it) with no comma, colon or dash in between; "no"/"nobody"/"without"
-//     only reach the next two words, and "or"/"nor" carry a negation on
-//     ("never plain text or MD5").
+//     it) with no comma, colon or dash in between: "not", "never", "n't"
+//     reach a few words; "no", "without", "nobody" only the noun after them
+//     ("with no listener, emit throws" denies nothing about throwing);
+//     "or"/"nor" carry a negation on ("never plain text or MD5"); "does
+//     nothing for", "has no effect on", "doesn't mean" deny the rest of the
+//     clause. Only a verb's negation ("is not", "never") is firm enough to
+//     turn a denied concept into a misconception.
 
 // maxGap is how many other words may sit between the words of a claim
 // phrase: "share the same memory" matches "share memory".

@@ -1,18 +1,22 @@
 // Package grade scores a free-text interview answer against a rubric of
-// weighted concepts and known misconceptions.
+// weighted concepts and a catalogue of misconceptions, the way an
+// interviewer would: for what it claims, not for the words it contains.
 //
 // A concept is earned by a claim ("synchronous") made about its subject
-// ("require") in the same clause: each claim is attributed to the nearest
-// subject before it (or the pronoun's antecedent, or the subject after it),
-// so "import is CommonJS" credits nothing to require. A negated claim ("is
-// not", "isn't", "never", "instead of") does not earn the concept and may
-// raise the misconception it names. Words are compared by snowball stems
-// after folding synonyms, so "synchronously" and "sync" both match
-// "synchronous".
+// ("require") in the same clause, so "import is CommonJS" credits nothing
+// to require; words match whole (never the "js" of "app.js"), by snowball
+// stems after folding synonyms. Negation, contrast and refutation are
+// scoped: "require is not async" is right, "it's a myth that workers share
+// memory" earns the concept the myth gets wrong, and neither is flagged.
+// Keyword lists and bare code earn part credit; repeated sentences and
+// filler earn nothing. Central concepts decide between partial and strong;
+// a stated misconception takes points, shows its correction and caps the
+// answer at partial.
 //
 // Grading is deterministic, offline and explainable: every covered concept
 // and misconception carries the byte spans of the learner's text that
-// matched.
+// matched, and every cap comes with a notice. Evaluate measures a grader
+// against a labelled corpus (see quiz/testdata/corpus).
 package grade
 
 import (
@@ -486,22 +490,6 @@ func isIdentifier(w string) bool {
 // articles are dropped from phrases that allow gaps: the gap absorbs them
 // when the answer has them.
 var articles = map[string]bool{"a": true, "an": true, "the": true}
-
-// negativeForm returns a phrase of the concept that contains a negation.
-func (c concept) negativeForm() (string, bool) {
-	for _, f := range c.forms {
-		for _, p := range f.says {
-			for _, w := range p.words {
-				// "no listener ... throws" only sets the scene: a determiner
-				// denies its noun, not the claim.
-				if isNegator(w.stem) && !determiners[w.stem] || w.stem == "instead" || w.stem == "unlik" {
-					return p.String(), true
-				}
-			}
-		}
-	}
-	return "", false
-}
 
 // ConceptIDs lists the rubric's concepts in order.
 func (g *Grader) ConceptIDs() []string {
