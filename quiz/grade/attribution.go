@@ -808,6 +808,9 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		if tok.lower == "not" && i+1 < m.from && strings.HasSuffix(t.toks[i+1].lower, "ing") {
 			continue // "any client not coming from trusted.com gets a 403"
 		}
+		if tok.lower == "without" && i+1 < len(t.toks) && strings.HasSuffix(t.toks[i+1].lower, "ing") && m.from-i <= 2 {
+			return true // "without running the code again" denies the running
+		}
 		if t.determiner(i) {
 			if m.far || !withDeterminers && tok.lower != "non" { // "non-blocking" denies firmly
 				continue // "no 'error' listener => throws": the noun, not the claim

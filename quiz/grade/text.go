@@ -155,7 +155,7 @@ var contrastWords = map[string]bool{
 // flagged, and denying a misconception that way earns what it gets wrong.
 var (
 	// mythWords report a wrong idea wherever they stand.
-	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern"}
+	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting"}
 	// wrongWords do when they are the predicate: "that's wrong", "is
 	// false", "a common mistake", but not "a.done is still false".
 	wrongWords = map[string]bool{"wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true}
@@ -178,7 +178,8 @@ var (
 		"assumes": true, "assumed": true, "expect": true, "expects": true, "imagine": true, "imagines": true,
 		"suppose": true, "heard": true, "told": true, "called": true, "described": true,
 		"repeated": true, "taught": true, "guess": true, "guessed": true, "insist": true, "insists": true,
-		"seen": true, "saw": true,
+		"seen": true, "saw": true, "show": true, "shows": true, "suggest": true, "suggests": true,
+		"teach": true, "teaches": true, "state": true, "states": true,
 	}
 	reporters = map[string]bool{
 		"people": true, "some": true, "many": true, "folks": true, "beginners": true, "notes": true, "developers": true,
@@ -846,6 +847,9 @@ func (t *text) distanceAt(i int) bool {
 	}
 	if truthWords[w] && (isNegator(prev(1)) || articles[prev(1)] && isNegator(prev(2))) {
 		return true // "not true", "isn't the case", "not a thing"
+	}
+	if reportingVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
+		return true // "don't assume listeners run in parallel"
 	}
 	if reportingVerbs[w] {
 		for k := 1; k <= 3; k++ {
