@@ -14,12 +14,15 @@ import (
 type probeSet struct {
 	Asserts map[string][]string `yaml:"asserts"`
 	Clean   []string            `yaml:"clean"`
+	Strong  []string            `yaml:"strong"`
+	Partial []string            `yaml:"partial"`
 }
 
-// TestMisconceptionProbes checks the misconception catalogues with
-// sentences of our own: each asserting sentence is flagged with its
+// TestMisconceptionProbes checks the rubrics with answers of our own,
+// worded unlike the corpus: each asserting sentence is flagged with its
 // misconception, each right sentence (a negation, a refutation) with
-// nothing. Every catalogue entry has at least one probe.
+// nothing, and the strong and partial answers get those verdicts. Every
+// catalogue entry has at least one probe.
 func TestMisconceptionProbes(t *testing.T) {
 	data, err := os.ReadFile("testdata/probes.yaml")
 	if err != nil {
@@ -53,6 +56,17 @@ func TestMisconceptionProbes(t *testing.T) {
 		for _, s := range set.Clean {
 			if got := flaggedIDs(g.Grade(s)); len(got) > 0 {
 				t.Errorf("%s: %q is right, but flagged %v", id, s, got)
+			}
+		}
+		for want, answers := range map[grade.Verdict][]string{grade.Strong: set.Strong, grade.Partial: set.Partial} {
+			if len(answers) == 0 {
+				t.Errorf("%s: no %s probes", id, want)
+			}
+			for _, s := range answers {
+				r := g.Grade(s)
+				if r.Verdict != want || len(r.Misconceptions) > 0 {
+					t.Errorf("%s: %q grades %s (%d) with %v, want %s", id, s, r.Verdict, r.Score, flaggedIDs(r), want)
+				}
 			}
 		}
 	}

@@ -353,6 +353,9 @@ func (w word) matches(tok token) bool {
 	if w.dotted && !w.adj && !tok.method && !tok.call {
 		return false // ".on" is the method, not the preposition
 	}
+	if w.adj && !tok.method {
+		return false // "require.cache" is not "require caches"
+	}
 	if w.prefix != "" {
 		return strings.HasPrefix(tok.lower, w.prefix)
 	}
@@ -560,7 +563,7 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 		}
 		if x.from < m.to && m.from < x.to { // overlaps the claim itself
 			claimIsSubject = claimIsSubject || x.subjectPos
-			overlapsOther = true
+			overlapsOther = overlapsOther || !x.subjectPos
 			continue
 		}
 		if x.contrast {
