@@ -376,6 +376,7 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"People think helmet sanitizes input, but it only sets headers.",
 		"\"helmet sanitizes the request body\" is a common mistake.",
 		"helmet sanitizes input? No, that's wrong: it sets headers.",
+		"That would be true if helmet sanitized the body; it does not.",
 		"Deleting the cache entry makes require run the file again.",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {

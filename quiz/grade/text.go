@@ -848,6 +848,9 @@ func (t *text) distanceAt(i int) bool {
 	if truthWords[w] && (isNegator(prev(1)) || articles[prev(1)] && isNegator(prev(2))) {
 		return true // "not true", "isn't the case", "not a thing"
 	}
+	if truthWords[w] && (prev(1) == "be" && prev(2) == "would" || prev(1) == "the" && prev(2) == "be" && prev(3) == "would") {
+		return true // "that would be true if emit scheduled listeners"
+	}
 	if reportingVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
 		return true // "don't assume listeners run in parallel"
 	}
