@@ -20,9 +20,12 @@ import (
 const maxStdin = 1 << 20
 
 func newGradeCmd() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		eval   string
+	)
 	cmd := &cobra.Command{
-		Use:     "grade ID",
+		Use:     "grade ID | grade --eval FILE.jsonl",
 		Short:   "Grade an answer read from stdin against a quiz question",
 		GroupID: groupQuiz,
 		Long: "Reads an answer on stdin and grades it against question ID (see `nodedive quiz list`).\n\n" +
@@ -30,11 +33,24 @@ func newGradeCmd() *cobra.Command {
 			"partial 40-74, weak < 40), the concepts covered and missed, the misconceptions found with\n" +
 			"their corrections, then the model answer. Other questions take a short answer: option letters\n" +
 			"for choice (\"b\" or \"a,c\"), true/false, the missing code for fill, the printed lines for output.\n" +
-			"Answers over 8 KiB are cut, with a notice.",
+			"Answers over 8 KiB are cut, with a notice.\n\n" +
+			"With --eval FILE.jsonl it grades a labelled file instead (one JSON object per line: q, answer,\n" +
+			"verdicts or verdict, misconceptions, optional disputed and id; the format of\n" +
+			"quiz/testdata/corpus) and prints the verdict agreement, the confusion matrix, misconception\n" +
+			"recall and false alarms, and every answer where the grader and the labels differ.",
 		Example: "  echo 'require is CommonJS and synchronous; import is static ESM.' | nodedive grade q11\n" +
 			"  nodedive grade q14 --json < answer.txt\n" +
-			"  echo b | nodedive grade events-03",
-		Args: cobra.ExactArgs(1),
+			"  echo b | nodedive grade events-03\n" +
+			"  nodedive grade --eval my-answers.jsonl",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if eval != "" {
+				if len(args) > 0 {
+					return fmt.Errorf("grade --eval takes no question ID (each line names its own \"q\"), got %q", args[0])
+				}
+				return nil
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			bank, err := quiz.LoadBank()
 			if err != nil {
@@ -50,6 +66,9 @@ func newGradeCmd() *cobra.Command {
 			bank, err := quiz.LoadBank()
 			if err != nil {
 				return err
+			}
+			if eval != "" {
+				return runGradeEval(cmd.OutOrStdout(), bank, eval, asJSON)
 			}
 			q, err := bank.Find(args[0])
 			if err != nil {
@@ -90,7 +109,42 @@ func newGradeCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (question, score, verdict, covered, missing, misconceptions)")
+	cmd.Flags().StringVar(&eval, "eval", "", "grade a labelled JSON Lines file and report agreement with its labels")
 	return cmd
+}
+
+// runGradeEval grades a labelled file and prints the report, as text or
+// one JSON object.
+func runGradeEval(w io.Writer, bank *quiz.Bank, file string, asJSON bool) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	set, err := grade.ReadLabelled(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	report, err := grade.Evaluate(set, func(id string) (*grade.Grader, error) {
+		q, err := bank.Find(id)
+		if err != nil {
+			return nil, err
+		}
+		if q.Grader() == nil {
+			return nil, fmt.Errorf("question %s is a %s question; only interview questions (%s) take free answers", q.ID, q.Kind, strings.Join(bank.Gradable(), ", "))
+		}
+		return q.Grader(), nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(report)
+	}
+	report.Write(w)
+	return nil
 }
 
 // gradeJSON is the --json output. covered and missing hold concept labels;
@@ -190,8 +244,11 @@ func printGrade(w io.Writer, q *quiz.Question, out quiz.Outcome, model string) {
 		fmt.Fprintln(w, "\nCovered")
 		for _, c := range out.Covered {
 			note := ""
-			if c.Credit < 1 {
+			switch {
+			case c.Credit <= 0.25:
 				note = " [named in a list: part credit]"
+			case c.Credit < 1:
+				note = " [shown in code only: part credit]"
 			}
 			fmt.Fprintf(w, "  ✓ %s%s%s\n", c.Label, note, quote(c.Spans))
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -144,5 +146,88 @@ func TestGradeErrors(t *testing.T) {
 	}
 	if _, err := runQuizCLI(t, "x", "grade"); err == nil {
 		t.Error("grade without an ID succeeded")
+	}
+}
+
+// writeLabelled writes a small labelled file in the corpus format.
+func writeLabelled(t *testing.T, lines ...string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "answers.jsonl")
+	if err := os.WriteFile(f, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestGradeEval(t *testing.T) {
+	file := writeLabelled(t,
+		`{"id": "mine-1", "q": "q11", "answer": "require is CommonJS and synchronous, runs the file once and caches it; import is the ES module standard, static and linked before the code runs, and import() returns a promise.", "verdicts": ["strong"], "misconceptions": []}`,
+		`{"id": "mine-2", "q": "q14", "answer": "Cluster workers are threads that share memory.", "verdict": "weak", "misconceptions": ["workers-are-threads", "workers-share-memory"]}`,
+		`{"id": "mine-3", "q": "q12", "answer": "emit is asynchronous.", "verdict": "strong", "misconceptions": []}`,
+	)
+	out, err := runQuizCLI(t, "", "grade", "--eval", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"answers                 3",
+		"verdict agreement       2/3 = 66.7%",
+		"strong<->weak           1",
+		"misconception recall    2/2 = 100.0%",
+		"false alarms            1/2 answers without a misconception",
+		"confusion (rows: labels, columns: grader)",
+		"mine-3", "expected strong", "got weak", "STRONG<->WEAK", "extra emit-async",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--eval output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "mine-1") || strings.Contains(out, "mine-2") {
+		t.Errorf("agreeing answers are listed as disagreements:\n%s", out)
+	}
+
+	out, err = runQuizCLI(t, "", "grade", "--eval", file, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Answers       int                       `json:"answers"`
+		Agree         int                       `json:"agree"`
+		StrongWeak    int                       `json:"strong_weak"`
+		FalseAlarms   int                       `json:"false_alarms"`
+		Confusion     map[string]map[string]int `json:"confusion"`
+		Disagreements []struct {
+			ID    string   `json:"id"`
+			Extra []string `json:"extra_misconceptions"`
+		} `json:"disagreements"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("--eval --json: %v\n%s", err, out)
+	}
+	if r.Answers != 3 || r.Agree != 2 || r.StrongWeak != 1 || r.FalseAlarms != 1 || r.Confusion["strong"]["weak"] != 1 ||
+		len(r.Disagreements) != 1 || r.Disagreements[0].ID != "mine-3" {
+		t.Errorf("--eval --json: %+v", r)
+	}
+}
+
+func TestGradeEvalErrors(t *testing.T) {
+	good := writeLabelled(t, `{"q": "q11", "answer": "x", "verdict": "weak", "misconceptions": []}`)
+	for name, c := range map[string]struct {
+		args []string
+		want string
+	}{
+		"missing file":   {[]string{"grade", "--eval", filepath.Join(t.TempDir(), "none.jsonl")}, "no such file"},
+		"an ID as well":  {[]string{"grade", "q11", "--eval", good}, "takes no question ID"},
+		"bad line":       {[]string{"grade", "--eval", writeLabelled(t, `{"q": "q11", "answer": "x"}`)}, "line 1: no verdict"},
+		"bad verdict":    {[]string{"grade", "--eval", writeLabelled(t, `{"q": "q11", "answer": "x", "verdict": "good"}`)}, `"good" is not strong, partial or weak`},
+		"unknown ID":     {[]string{"grade", "--eval", writeLabelled(t, `{"id": "a", "q": "q99", "answer": "x", "verdict": "weak"}`)}, "a: "},
+		"not interview":  {[]string{"grade", "--eval", writeLabelled(t, `{"id": "b", "q": "events-03", "answer": "b", "verdict": "weak"}`)}, "only interview questions"},
+		"empty file":     {[]string{"grade", "--eval", writeLabelled(t)}, "no labelled answers"},
+		"not JSON lines": {[]string{"grade", "--eval", writeLabelled(t, "q11: x")}, "line 1"},
+	} {
+		_, err := runQuizCLI(t, "", c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", name, err, c.want)
+		}
 	}
 }

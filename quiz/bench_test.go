@@ -2,7 +2,9 @@ package quiz_test
 
 import (
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // A typical interview answer: about 130 words, a few concepts, one
@@ -16,30 +18,37 @@ the primary gets the 'exit' event and forks a new one, which gives fault toleran
 restarting workers one at a time gives zero-downtime deploys. You check cluster.isMaster to
 know where you are.`
 
-// BenchmarkGrade measures grading one typical answer to q14 (target: well
-// under 1 ms).
-func BenchmarkGrade(b *testing.B) {
-	q, err := mustBank(b).Find("q14")
+// cpuTime is the CPU time this process has used: on a machine shared with
+// other jobs, wall time per operation says more about the neighbours than
+// about the grader.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func benchGrade(b *testing.B, id, answer string) {
+	q, err := mustBank(b).Find(id)
 	if err != nil {
 		b.Fatal(err)
 	}
 	g := q.Grader()
+	g.Grade(answer) // warm the stem cache, as a running app has
 	b.ReportAllocs()
+	start := cpuTime()
 	for b.Loop() {
-		g.Grade(benchAnswer)
+		g.Grade(answer)
 	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkGrade measures grading one typical answer to q14 (target: under
+// 1 ms; read cpu-ns/op on a busy machine).
+func BenchmarkGrade(b *testing.B) { benchGrade(b, "q14", benchAnswer) }
 
 // BenchmarkGradeMaxInput grades the largest answer the grader accepts.
 func BenchmarkGradeMaxInput(b *testing.B) {
-	q, err := mustBank(b).Find("q15")
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := q.Grader()
-	huge := strings.Repeat(benchAnswer+" ", 20)[:8<<10]
-	b.ReportAllocs()
-	for b.Loop() {
-		g.Grade(huge)
-	}
+	benchGrade(b, "q15", strings.Repeat(benchAnswer+" ", 20)[:8<<10])
 }

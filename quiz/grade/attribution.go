@@ -10,21 +10,33 @@ import (
 // order they are tried:
 //
 //  1. Mentions of subjects are found first; overlapping ones keep the
-//     longest ("dynamic import" over "import").
-//  2. A mention right after "unlike", "than", "instead of"... is a contrast
-//     and never a subject; one right after the verb of an earlier subject
-//     ("import is CommonJS") is a predicate, not a new subject; one after a
-//     preposition ("works in CommonJS files") is context when the clause
-//     already has a subject.
+//     longest ("dynamic import" over "import", "conditional exports" over
+//     "exports").
+//  2. A mention right after "unlike", "than", "instead of", "beyond"... is a
+//     contrast and never a subject; one right after the verb of an earlier
+//     subject ("import is CommonJS") is a predicate, not a new subject; one
+//     after a preposition ("works in CommonJS files") is context when the
+//     clause already has a subject; one inside a parenthesis ("(or CJS)")
+//     governs only its own aside.
 //  3. A claim belongs to the nearest eligible mention before it in its
-//     comma-separated segment, else after it in the segment, else before it
-//     in the clause, else to a pronoun's antecedent, else to a mention after
-//     it, else to the subject carried over from the previous clause of the
-//     sentence, else to the previous sentence's only topic.
+//     segment (split at commas, colons, dashes, brackets), else to what a
+//     relative pronoun ("which") stands for, else to a pronoun's
+//     antecedent, else to a mention after it in the segment, else before it
+//     in the clause, else after it in the clause, else to the subject
+//     carried over from the previous clause of the sentence, else, when the
+//     clause opens with "The"/"It"/"This", to the previous sentence's only
+//     subject. A claim that is a copula ("is an ES module") or another
+//     subject's name ("libuv has a thread pool") is only ever said of
+//     something before it. Failing all that, a clause that opens with a
+//     subject as its setting ("In ES modules you ...") belongs to it.
 //  4. A negator applies to a claim when it is close before it (or inside
-//     it) with no comma, colon or dash in between; "no"/"nobody"/"without"
-//     only reach the next two words, and "or"/"nor" carry a negation on
-//     ("never plain text or MD5").
+//     it) with no comma, colon or dash in between: "not", "never", "n't"
+//     reach a few words; "no", "without", "nobody" only the noun after them
+//     ("with no listener, emit throws" denies nothing about throwing);
+//     "or"/"nor" carry a negation on ("never plain text or MD5"); "does
+//     nothing for", "has no effect on", "doesn't mean" deny the rest of the
+//     clause. Only a verb's negation ("is not", "never") is firm enough to
+//     turn a denied concept into a misconception.
 
 // maxGap is how many other words may sit between the words of a claim
 // phrase: "share the same memory" matches "share memory".
@@ -34,8 +46,8 @@ const maxGap = 2
 // "isn't") still applies to it; negationReach bounds the look-back when
 // "or" carries a negation further.
 const (
-	negationWindow  = 4
-	determinerReach = 2
+	negationWindow  = 6
+	determinerReach = 1
 	negationReach   = 12
 )
 
@@ -48,6 +60,7 @@ type mention struct {
 	predicate  bool // follows an earlier subject's verb: what is said about it
 	prep       bool // after a preposition: context ("in CommonJS files")
 	plural     bool
+	paren      int // the parenthesis group it sits in: an aside governs only its own words
 }
 
 // match is one occurrence of a phrase: the token range and which tokens were
@@ -55,6 +68,8 @@ type mention struct {
 type match struct {
 	from, to int
 	words    []int
+	far      bool // the phrase had a "..." gap
+	firm     bool // denied by a verb ("is not", "never"), not only by "no" or "without"
 }
 
 // fillers may sit between a verb and its object.
@@ -71,6 +86,31 @@ var prepositions = map[string]bool{
 	"via": true, "through": true, "behind": true, "under": true, "over": true,
 }
 
+// gapStoppers start a new proposition: the words of a claim never sit on
+// both sides of one.
+var gapStoppers = map[string]bool{
+	"why": true, "what": true, "how": true, "when": true, "where": true, "which": true, "who": true, "whom": true,
+	"if": true, "because": true, "and": true, "or": true, "then": true, "than": true, "unless": true, "until": true,
+}
+
+// farStoppers end the reach of "...": "CommonJS uses require and ESM
+// uses import" does not say "CommonJS ... import".
+var farStoppers = map[string]bool{
+	"and": true, "or": true, "while": true, "whereas": true, "vs": true, "versus": true, "unlike": true,
+	"than": true, "if": true, "because": true, "when": true, "which": true, "unless": true,
+}
+
+// coordinatedNames reports whether the "and" or "or" at token j joins two
+// names ("require and import"): a noun phrase, not a new proposition.
+func (t *text) coordinatedNames(j int) bool {
+	return (t.toks[j].lower == "and" || t.toks[j].lower == "or") && j > 0 && j+1 < len(t.toks) &&
+		t.toks[j-1].named && t.toks[j+1].named
+}
+
+// copulas start a claim like "is CommonJS": nothing but adverbs and
+// articles may sit between the verb and what it says.
+var copulas = map[string]bool{"is": true, "are": true, "be": true, "was": true, "were": true, "been": true}
+
 // relatives make the mention before them the subject of what follows:
 // "workers, which have their own memory".
 var relatives = map[string]bool{"which": true, "that": true, "who": true, "whose": true, "where": true}
@@ -79,8 +119,30 @@ var relatives = map[string]bool{"which": true, "that": true, "who": true, "whose
 // not negate "throws" three words later.
 var determiners = map[string]bool{"no": true, "nobody": true, "nothing": true, "none": true, "without": true, "non": true}
 
+// determiner reports whether the negator at token i denies only the noun
+// after it: "no", "without" always do; "nobody", "nothing" and "none" when
+// they set a scene ("with nobody listening, emit throws") rather than
+// deny a verb ("none of them can be collected").
+func (t *text) determiner(i int) bool {
+	w := t.toks[i].lower
+	if !determiners[w] {
+		return false
+	}
+	if w == "no" || w == "without" || w == "non" || w == "nobody" {
+		return true // "nobody is listening" denies its own verb, not the next claim
+	}
+	return i > 0 && sceneSetters[t.toks[i-1].lower]
+}
+
+// sceneSetters before "nobody" or "nothing" make it a condition.
+var sceneSetters = map[string]bool{"with": true, "if": true, "when": true, "where": true, "while": true}
+
 // coordinators carry a negation over to the next item: "never X or Y".
 var coordinators = map[string]bool{"or": true, "nor": true}
+
+// anaphoric words open a clause that talks about what came before: "The
+// call", "This", "Its exports".
+var anaphoric = map[string]bool{"the": true, "this": true, "that": true, "these": true, "those": true, "its": true, "their": true, "it": true, "it's": true, "they": true}
 
 // pluralPronouns prefer a plural antecedent ("each" too: "the primary forks
 // workers, and each has its own memory").
@@ -102,6 +164,9 @@ func (g *Grader) findMentions(t *text) []mention {
 				if w.call {
 					calls++
 				}
+			}
+			if !t.present[p.id] {
+				continue
 			}
 			t.findPhrase(p.words, 0, func(m match) {
 				cands = append(cands, cand{mention{subj: si, from: m.from, to: m.to}, calls})
@@ -136,9 +201,15 @@ func (g *Grader) findMentions(t *text) []mention {
 		out = append(out, c.mention)
 	}
 	slices.SortFunc(out, func(a, b mention) int { return a.from - b.from })
+	for _, m := range out {
+		for i := m.from; i < m.to; i++ {
+			t.toks[i].named = true
+		}
+	}
 	for i := range out {
 		m := &out[i]
 		cl := t.clauses[t.toks[m.from].clause]
+		m.paren = t.toks[m.from].paren
 		last := t.toks[m.to-1].lower
 		m.plural = strings.HasSuffix(last, "s") && !strings.HasSuffix(last, "ss") && len(last) > 3
 		// A contrast word ("unlike", "than") marks the next mention only.
@@ -166,8 +237,8 @@ func (g *Grader) findMentions(t *text) []mention {
 		}
 		prev := out[i-1]
 		j = m.from - 1
-		for j >= prev.to && (fillers[t.toks[j].lower] || adverbs[t.toks[j].lower]) {
-			j--
+		for j >= prev.to && (fillers[t.toks[j].lower] || adverbs[t.toks[j].lower] || t.toks[j].neg) {
+			j-- // "require is not ESM": ESM is still what is said of require
 		}
 		switch {
 		case j >= prev.to && subjectVerbs[t.toks[j].lower]:
@@ -204,9 +275,14 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 		starts = t.all
 	}
 	var buf [8]int
+	copula := copulas[p[0].stem]
+	far := false
+	for _, w := range p {
+		far = far || w.far
+	}
 	for _, s := range starts {
-		if !p[0].matches(t.toks[s]) {
-			continue
+		if !p[0].matches(t.toks[s]) || t.toks[s].prefixed || t.toks[s].dup {
+			continue // "runs the file" does not start inside "re-runs the file"
 		}
 		cl := t.toks[s].clause
 		words := append(buf[:0], s)
@@ -214,14 +290,42 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 		ok := true
 		for _, w := range p[1:] {
 			found := -1
-			for j := pos + 1; j <= pos+1+gap && j < len(t.toks) && t.toks[j].clause == cl; j++ {
-				if gap > 0 && t.toks[j].comma {
-					break // a phrase does not run across a comma
+			reach := gap
+			switch {
+			case w.adj:
+				reach = 0 // "module.exports" is one name
+			case w.far:
+				reach = len(t.toks)
+			}
+			skipped := 0
+			for j := pos + 1; j < len(t.toks) && t.toks[j].clause == cl; j++ {
+				if w.far {
+					if w.matches(t.toks[j]) {
+						found = j
+						break
+					}
+					if farStoppers[t.toks[j].lower] && !t.coordinatedNames(j) {
+						break
+					}
+					continue
+				}
+				if !w.sep && !t.toks[j].arg && !t.toks[j-1].arg && t.toks[j].brk {
+					break // a phrase does not run across a comma, colon or dash
 				}
 				if w.matches(t.toks[j]) {
 					found = j
 					break
 				}
+				if t.toks[j].arg && !w.adj {
+					continue // the arguments of a call: ".emit('x', fn) to get notified"
+				}
+				if skipped >= reach {
+					break
+				}
+				if gapStoppers[t.toks[j].lower] || copula && prepositions[t.toks[j].lower] {
+					break // "is why with CommonJS" is not "is CommonJS"
+				}
+				skipped++
 			}
 			if found < 0 {
 				ok = false
@@ -231,7 +335,7 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 			pos = found
 		}
 		if ok {
-			fn(match{from: s, to: pos + 1, words: words})
+			fn(match{from: s, to: pos + 1, words: words, far: far})
 		}
 	}
 }
@@ -240,8 +344,23 @@ func (w word) matches(tok token) bool {
 	if w.call && !tok.call && !tok.method {
 		return false
 	}
+	if tok.ext && !w.dotted {
+		return false // the "js" of "app.js"
+	}
+	if tok.member && !tok.ident && !w.dotted && !w.call && !w.ident {
+		return false // the "exports" of "module.exports" (but "cluster.isPrimary" names isPrimary)
+	}
+	if w.dotted && !w.adj && !tok.method && !tok.call {
+		return false // ".on" is the method, not the preposition
+	}
+	if w.adj && !tok.method {
+		return false // "require.cache" is not "require caches"
+	}
 	if w.prefix != "" {
 		return strings.HasPrefix(tok.lower, w.prefix)
+	}
+	if w.exact != "" {
+		return tok.lower == w.exact
 	}
 	return tok.stem == w.stem
 }
@@ -256,16 +375,25 @@ func (w word) matches(tok token) bool {
 // enough to credit a concept, not to accuse the learner of an error. In a
 // keyword list the subject only has to appear somewhere in the list, and
 // nothing there counts as a direct claim.
-func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl clause, negated, direct bool, spans []Span)) {
+func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl clause, m match, negated, direct bool, spans []Span)) {
 	for _, f := range forms {
 		for _, p := range f.says {
+			if !t.present[p.id] {
+				continue // the answer does not have its first word
+			}
 			t.findPhrase(p.words, p.gap, func(m match) {
 				cl := t.clauses[t.toks[m.from].clause]
 				if cl.question {
 					return // "is require async?" asks, it does not claim
 				}
+				if t.toks[m.from].quoted {
+					cl.distance = true // a quoted claim is reported
+				}
+				if t.allLabel(m) {
+					return // "Handling: ..." is a heading
+				}
 				spans := []Span{{t.toks[m.from].start, t.toks[m.to-1].end}}
-				if cl.listLike {
+				if cl.listLike && t.toks[m.from].listItem {
 					if f.subject >= 0 {
 						x := t.anyMention(ms, cl, f.subject)
 						if x == nil {
@@ -273,7 +401,7 @@ func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl claus
 						}
 						spans = append(spans, Span{t.toks[x.from].start, t.toks[x.to-1].end})
 					}
-					fn(cl, false, false, spans)
+					fn(cl, m, false, false, spans)
 					return
 				}
 				var a attribution
@@ -286,7 +414,11 @@ func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl claus
 						a = t.governor(ms, cl, m)
 					}
 					if a.gov == nil || a.gov.subj != f.subject {
-						return
+						fr := t.frame(ms, cl, m, f.subject)
+						if fr == nil {
+							return
+						}
+						a = attribution{gov: fr, pron: -1, direct: true}
 					}
 					switch {
 					case a.pron >= 0:
@@ -298,15 +430,32 @@ func (g *Grader) eachClaim(t *text, ms []mention, forms []form, fn func(cl claus
 					a.direct = true
 				}
 				negated := t.negated(cl, a.gov, m)
+				m.firm = negated && t.negatedBy(cl, a.gov, m, false)
+				if a.pron >= 0 && negated {
+					// "so it won't take the service down": a denial about a
+					// pronoun is too uncertain to accuse the learner of a
+					// misconception.
+					a.direct = false
+				}
 				if negated && a.direct && t.otherActor(ms, cl, a.gov, m) {
 					// "helmet does not validate input": the denial is
 					// about helmet, not a claim that input needs none.
 					a.direct = false
 				}
-				fn(cl, negated, a.direct, spans)
+				fn(cl, m, negated, a.direct, spans)
 			})
 		}
 	}
+}
+
+// allLabel reports whether every word of the match is a heading.
+func (t *text) allLabel(m match) bool {
+	for _, w := range m.words {
+		if !t.toks[w].label {
+			return false
+		}
+	}
+	return true
 }
 
 // inside returns a mention of subject subj that overlaps the claim match
@@ -325,6 +474,30 @@ func (t *text) inside(ms []mention, m match, subj int) *mention {
 		}
 	}
 	return nil
+}
+
+// frame returns the mention of subject subj that opens the clause as its
+// setting ("In ES modules you load code with require()"), when no other
+// subject stands between it and the claim, or nil.
+func (t *text) frame(ms []mention, cl clause, m match, subj int) *mention {
+	var fr *mention
+	for i := range ms {
+		x := &ms[i]
+		if x.from < cl.from || x.to > m.from {
+			continue
+		}
+		if fr == nil {
+			if x.subj != subj || !x.prep || x.from > cl.from+2 || x.paren != 0 {
+				return nil
+			}
+			fr = x
+			continue
+		}
+		if x.subj != subj && (x.to <= m.from || x.from >= m.to) {
+			return nil // another subject stands between the setting and the claim
+		}
+	}
+	return fr
 }
 
 // otherActor reports whether the nearest clause subject (a mention followed
@@ -376,13 +549,21 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 			firstSubject = x.from
 		}
 	}
+	claimParen := t.toks[m.from].paren
+	// overlapsOther: the claim is itself the name of another subject
+	// ("libuv has a thread pool"): a name is said of what came before it.
+	overlapsOther := false
 	for i := range ms {
 		x := &ms[i]
 		if x.to <= cl.from || x.from >= cl.to {
 			continue
 		}
+		if x.paren != 0 && x.paren != claimParen {
+			continue // "(or CJS)" is an aside
+		}
 		if x.from < m.to && m.from < x.to { // overlaps the claim itself
 			claimIsSubject = claimIsSubject || x.subjectPos
+			overlapsOther = overlapsOther || !x.subjectPos
 			continue
 		}
 		if x.contrast {
@@ -415,8 +596,14 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 		}
 	}
 	direct := func(x *mention) attribution { return attribution{gov: x, pron: -1, direct: true} }
+	// A pronoun may stand inside a long claim: "in browsers it loads
+	// asynchronously" ("browsers ... asynchronously").
+	limit := m.from
+	if m.far {
+		limit = m.words[len(m.words)-1]
+	}
 	pronoun := func(from int) (attribution, bool) {
-		for i := from; i < m.from; i++ {
+		for i := from; i < limit; i++ {
 			if t.toks[i].pron {
 				if x := t.antecedent(ms, i); x != nil {
 					return attribution{gov: x, pron: i, direct: true}, true
@@ -425,6 +612,11 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 		}
 		return attribution{}, false
 	}
+	if copulas[t.toks[m.from].stem] || overlapsOther {
+		// "is an ES module" is said of something named before it, never
+		// of a name that comes later.
+		postSeg, postSegPrep, postCl, postPrep = nil, nil, nil, nil
+	}
 	if claimIsSubject && postCl != nil {
 		// "CommonJS uses require": the claim word is itself the subject of
 		// its clause, so it pairs with what follows.
@@ -432,6 +624,11 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 	}
 	if preSeg != nil {
 		return direct(preSeg)
+	}
+	if preCl != nil && segFrom > cl.from && relatives[t.toks[segFrom].lower] && m.from-segFrom <= 3 {
+		// "captureRejections, which routes it to 'error'": the relative
+		// pronoun stands for what came right before the comma.
+		return direct(preCl)
 	}
 	if a, ok := pronoun(segFrom); ok {
 		return a
@@ -469,13 +666,28 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 // that holds the claim.
 func (t *text) segment(cl clause, m match) (from, to int) {
 	from, to = m.from, m.to
-	for from > cl.from && !t.toks[from].comma {
+	for from > cl.from && !t.segmentStart(from) {
 		from--
 	}
-	for to < cl.to && !t.toks[to].comma {
+	for to < cl.to && !t.segmentStart(to) {
 		to++
 	}
 	return from, to
+}
+
+// segmentStart reports whether a comma, colon, dash or bracket stands
+// before token i (call parentheses do not count).
+func (t *text) segmentStart(i int) bool {
+	if i > 0 && t.toks[i].arg && t.toks[i-1].arg {
+		return false // "events.once(emitter, name) rejects": the comma of a call
+	}
+	if t.toks[i].comma {
+		return true
+	}
+	if i == 0 || t.toks[i].arg || t.toks[i-1].arg {
+		return false
+	}
+	return t.toks[i].brk
 }
 
 func (t *text) relativeBetween(from, to int) bool {
@@ -496,8 +708,8 @@ func (t *text) antecedent(ms []mention, p int) *mention {
 	var fallback *mention
 	for i := len(ms) - 1; i >= 0; i-- {
 		x := &ms[i]
-		if x.to > p || x.contrast {
-			continue
+		if x.to > p || x.contrast || x.paren != 0 || x.predicate {
+			continue // "require is not ESM, it is synchronous": "it" is require
 		}
 		if t.clauses[t.toks[x.from].clause].sentence < sentence-2 {
 			break
@@ -505,7 +717,8 @@ func (t *text) antecedent(ms []mention, p int) *mention {
 		if fallback == nil {
 			fallback = x
 		}
-		if plural && x.plural || !plural && !x.plural && x.subjectPos {
+		sameSentence := t.clauses[t.toks[x.from].clause].sentence == sentence
+		if plural && x.plural || !plural && !x.plural && (x.subjectPos || sameSentence) {
 			return x
 		}
 	}
@@ -518,7 +731,7 @@ func (t *text) lastBefore(ms []mention, i int) *mention {
 	sentence := t.clauses[t.toks[i].clause].sentence
 	for j := len(ms) - 1; j >= 0; j-- {
 		x := &ms[j]
-		if x.to > i || x.contrast {
+		if x.to > i || x.contrast || x.paren != 0 {
 			continue
 		}
 		if t.clauses[t.toks[x.from].clause].sentence != sentence {
@@ -533,13 +746,15 @@ func (t *text) lastBefore(ms []mention, i int) *mention {
 // only one ("CommonJS is Node's format: you call require()... The call is
 // synchronous").
 func (t *text) topic(ms []mention, cl clause) *mention {
-	if cl.sentence == 0 {
+	if cl.sentence == 0 || !anaphoric[t.toks[cl.from].lower] {
+		// "The call is synchronous" points back; "a lot of things can
+		// break" does not, whatever came before it.
 		return nil
 	}
 	var first *mention
 	for i := range ms {
 		x := &ms[i]
-		if t.clauses[t.toks[x.from].clause].sentence != cl.sentence-1 || x.contrast {
+		if t.clauses[t.toks[x.from].clause].sentence != cl.sentence-1 || x.contrast || x.paren != 0 {
 			continue
 		}
 		if first == nil {
@@ -555,14 +770,30 @@ func (t *text) topic(ms []mention, cl clause) *mention {
 // of the file comment. A subject followed by its verb also bounds the
 // reach: in "No, require is synchronous" the "No" is not about the claim.
 func (t *text) negated(cl clause, gov *mention, m match) bool {
+	return t.negatedBy(cl, gov, m, true)
+}
+
+// negatedBy is negated, counting "no", "without" and other determiners
+// only when withDeterminers is set: "without require(esm)" sets a scene,
+// it does not deny that require can load ES modules.
+func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool) bool {
+	// "does nothing for", "doesn't mean": denies the rest of the clause,
+	// whatever the subject.
+	for i := m.from - 1; i >= cl.from; i-- {
+		if t.toks[i+1].brk {
+			break
+		}
+		if t.toks[i].negAll {
+			return true
+		}
+	}
 	bound := max(cl.from, m.from-negationReach)
 	if gov != nil && gov.to <= m.from && gov.subjectPos {
 		bound = max(bound, gov.to)
 	}
 	carried := false
 	for i := m.from - 1; i >= bound; i-- {
-		gap := t.src[t.toks[i].end:t.toks[i+1].start]
-		if scopeBreak(gap) && !coordinators[t.toks[i+1].lower] {
+		if t.toks[i+1].brk && !coordinators[t.toks[i+1].lower] {
 			break
 		}
 		tok := t.toks[i]
@@ -573,16 +804,69 @@ func (t *text) negated(cl clause, gov *mention, m match) bool {
 		if !tok.neg {
 			continue
 		}
+		if tok.negAll {
+			return true
+		}
 		reach := negationWindow
-		if determiners[tok.lower] {
+		if tok.lower == "not" && i+1 < m.from && strings.HasSuffix(t.toks[i+1].lower, "ing") {
+			continue // "any client not coming from trusted.com gets a 403"
+		}
+		if tok.lower == "without" && i+1 < len(t.toks) && strings.HasSuffix(t.toks[i+1].lower, "ing") && m.from-i <= 2 {
+			return true // "without running the code again" denies the running
+		}
+		if t.determiner(i) {
+			if m.far || !withDeterminers && tok.lower != "non" { // "non-blocking" denies firmly
+				continue // "no 'error' listener => throws": the noun, not the claim
+			}
+			// "no listener throws": "no" denies the noun after it (and its
+			// article), not the verb.
 			reach = determinerReach
+			for k := i + 1; k < m.from && articles[t.toks[k].lower]; k++ {
+				reach++
+			}
 		}
 		if m.from-i <= reach || carried {
 			return true
 		}
 	}
+	if gov != nil && gov.from >= m.to {
+		// "The fix isn't sticky sessions": the claim comes first, and the
+		// negated verb stands between it and its subject.
+		for i := m.to; i < gov.from; i++ {
+			if t.toks[i].neg && !t.determiner(i) {
+				return true
+			}
+		}
+	}
 	for i := m.from; i < m.to; i++ {
-		if t.toks[i].neg && !slices.Contains(m.words, i) {
+		if !t.toks[i].neg || slices.Contains(m.words, i) || !withDeterminers && t.determiner(i) && t.toks[i].lower != "non" {
+			continue
+		}
+		// The negator denies the next word of the claim when it stands
+		// close before it: "'error' with no listener throws" and "'error'
+		// is not ignored: it throws" deny nothing about "throws".
+		next := -1
+		for _, w := range m.words {
+			if w > i {
+				next = w
+				break
+			}
+		}
+		reach := negationWindow
+		if t.determiner(i) {
+			reach = determinerReach
+		}
+		if next < 0 || next-i > reach && !t.toks[i].negAll {
+			continue
+		}
+		broken := false
+		for k := i; k < next; k++ {
+			if t.toks[k+1].brk {
+				broken = true
+				break
+			}
+		}
+		if !broken {
 			return true
 		}
 	}
@@ -592,5 +876,5 @@ func (t *text) negated(cl clause, gov *mention, m match) bool {
 // scopeBreak reports whether punctuation between two words ends a
 // negation's reach: a comma, colon, bracket or dash.
 func scopeBreak(gap string) bool {
-	return strings.ContainsAny(gap, ",:()[]—–") || strings.Contains(gap, " - ")
+	return strings.ContainsAny(gap, ",:()[]—–→") || strings.Contains(gap, " - ") || strings.Contains(gap, "->") || strings.Contains(gap, "=>")
 }

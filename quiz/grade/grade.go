@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -31,10 +32,6 @@ func VerdictFor(score int) Verdict {
 	}
 	return Weak
 }
-
-// listCap is the highest score an answer that reads like a keyword list can
-// get: naming things is not explaining them.
-const listCap = 55
 
 // Span is a byte range [Start, End) of Result.Text.
 type Span struct {
@@ -86,17 +83,28 @@ type Result struct {
 	Text string `json:"-"`
 }
 
-// minStrongWords is the shortest answer that can be strong: a strong
-// interview answer explains, and explaining takes more than a line of
-// terms, however right they are.
-const minStrongWords = 30
+// misconceptionCap is the highest score of an answer that asserts a
+// misconception: at best partial, however much else it gets right.
+const misconceptionCap = 74
 
-// shortCap is the highest score of an answer under minStrongWords words.
-const shortCap = 74
+// centralCap is the highest score of an answer that misses a central
+// point, and centralFloor the lowest of one that states one.
+const (
+	centralCap   = 74
+	centralFloor = 40
+)
+
+// wrongCap is the highest score of an answer that asserts two
+// misconceptions or more: it is mostly wrong.
+const wrongCap = 35
 
 // listCredit is the credit for a concept named in a keyword list instead of
 // a sentence.
-const listCredit = 0.75
+const listCredit = 0.25
+
+// codeCredit is the credit for a concept only shown in code: the code
+// shows how, but an interviewer also wants to hear why.
+const codeCredit = 0.5
 
 // Grade scores an answer. It never fails: empty, binary or huge input gives
 // a weak result with a notice saying why.
@@ -107,78 +115,215 @@ func (g *Grader) Grade(answer string) Result {
 	if len(t.toks) == 0 {
 		res.Notices = append(res.Notices, "the answer is empty: write a few sentences as you would say them in an interview")
 	}
+	t.present = g.present(t)
 	ms := g.findMentions(t)
 
-	credit := make([]float64, len(g.concepts))
-	cspans := make([][]Span, len(g.concepts))
-	flagged := make([]bool, len(g.misconceptions))
-	mspans := make([][]Span, len(g.misconceptions))
-
-	earn := func(ci int, c clause, spans []Span) {
-		f := 1.0
-		if c.listLike {
-			f = listCredit
-		}
-		credit[ci] = max(credit[ci], f)
-		cspans[ci] = addSpans(cspans[ci], spans)
+	// Every claim found is kept with its tokens, so that a concept claim
+	// made inside a wrong statement ("import is async in the browser but
+	// static in Node") earns nothing once that statement is flagged.
+	type hit struct {
+		from, to int
+		credit   float64
+		spans    []Span
 	}
-	flag := func(mi int, spans []Span) {
+	hits := make([][]hit, len(g.concepts))
+	flagged := make([]bool, len(g.misconceptions))
+	mhits := make([][]hit, len(g.misconceptions))
+
+	earn := func(ci int, m match, spans []Span) {
+		f := 1.0
+		switch {
+		case t.toks[m.from].listItem:
+			f = listCredit
+		case t.anyCode(m):
+			f = codeCredit
+		}
+		hits[ci] = append(hits[ci], hit{m.from, m.to, f, spans})
+	}
+	flag := func(mi int, cl clause, m match, spans []Span) {
+		if t.qualified(g.misconceptions[mi].unless, cl.sentence) || t.anyCode(m) {
+			return // qualified, or only shown in code: nothing is claimed
+		}
 		flagged[mi] = true
-		mspans[mi] = addSpans(mspans[mi], spans)
+		mhits[mi] = append(mhits[mi], hit{m.from, m.to, 1, spans})
 	}
 
 	for ci := range g.concepts {
 		c := &g.concepts[ci]
-		g.eachClaim(t, ms, c.forms, func(cl clause, negated, direct bool, spans []Span) {
+		g.eachClaim(t, ms, c.forms, func(cl clause, m match, negated, direct bool, spans []Span) {
 			switch {
-			case !negated:
-				earn(ci, cl, spans)
-			case c.negated >= 0 && direct && !cl.distance:
-				flag(c.negated, spans)
+			case !negated && !cl.distance:
+				earn(ci, m, spans)
+			case negated && c.negated >= 0 && direct && m.firm && !cl.distance && !t.ownNegation(m):
+				// "sessions don't break" denies the concept; denying a
+				// phrase that is itself negative ("logins don't vanish")
+				// is too tangled to accuse anyone of anything.
+				flag(c.negated, cl, m, spans)
 			}
 		})
 	}
 	for mi := range g.misconceptions {
-		m := &g.misconceptions[mi]
-		g.eachClaim(t, ms, m.forms, func(cl clause, negated, direct bool, spans []Span) {
+		mc := &g.misconceptions[mi]
+		g.eachClaim(t, ms, mc.forms, func(cl clause, m match, negated, direct bool, spans []Span) {
 			switch {
-			case negated && m.opposite >= 0:
-				earn(m.opposite, cl, spans)
+			case negated && mc.opposite >= 0:
+				earn(mc.opposite, m, spans)
+			case !negated && cl.distance && mc.opposite >= 0:
+				// "it's a myth that workers share memory": rejecting the
+				// myth states what it gets wrong.
+				earn(mc.opposite, m, spans)
 			case !negated && direct && !cl.distance:
-				flag(mi, spans)
+				flag(mi, cl, m, spans)
 			}
 		})
 	}
 
+	for mi, m := range g.misconceptions {
+		if flagged[mi] {
+			for _, o := range m.overrides {
+				flagged[o] = false
+			}
+		}
+	}
+	inWrongClaim := func(h hit) bool {
+		for mi := range g.misconceptions {
+			if !flagged[mi] {
+				continue
+			}
+			for _, w := range mhits[mi] {
+				if h.from >= w.from && h.to <= w.to {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	earned := 0.0
+	centrals, statedCentrals := 0, 0
+	var missingCentral []string
 	for ci, c := range g.concepts {
-		if credit[ci] > 0 {
-			earned += c.Weight * credit[ci]
-			res.Covered = append(res.Covered, ConceptHit{ID: c.ID, Label: c.Label, Weight: c.Weight, Credit: credit[ci], Spans: cspans[ci]})
+		credit := 0.0
+		var spans []Span
+		for _, h := range hits[ci] {
+			if inWrongClaim(h) {
+				continue
+			}
+			credit = max(credit, h.credit)
+			spans = addSpans(spans, h.spans)
+		}
+		if c.Central {
+			if credit == 1 {
+				statedCentrals++
+			}
+			if credit >= codeCredit {
+				centrals++
+			} else {
+				missingCentral = append(missingCentral, c.Label)
+			}
+		}
+		if credit > 0 {
+			earned += c.Weight * credit
+			res.Covered = append(res.Covered, ConceptHit{ID: c.ID, Label: c.Label, Weight: c.Weight, Credit: credit, Spans: spans})
 		} else {
 			res.Missing = append(res.Missing, ConceptRef{ID: c.ID, Label: c.Label, Weight: c.Weight})
 		}
 	}
 	score := int(math.Round(100 * min(1, earned/g.target)))
+	if centrals < g.strongNeeds && score > centralCap {
+		score = centralCap
+		res.Notices = append(res.Notices, fmt.Sprintf("a strong answer states the central points; this one does not say: %s", strings.Join(missingCentral, "; ")))
+	}
+	if statedCentrals > 0 && score < centralFloor {
+		// One central point stated as a claim is a partial answer, however
+		// short.
+		score = centralFloor
+	}
 	if t.listLike() {
 		res.ListLike = true
-		if score > listCap {
-			score = listCap
-			res.Notices = append(res.Notices, fmt.Sprintf("this reads like a list of keywords: an interviewer wants sentences that say what each thing does, so the score is capped at %d", listCap))
-		}
-	}
-	if n := len(t.toks); n > 0 && n < minStrongWords && score > shortCap {
-		score = shortCap
-		res.Notices = append(res.Notices, fmt.Sprintf("the answer is right as far as it goes, but %d words cannot explain much: a strong answer says why and how, so the score is capped at %d", n, shortCap))
+		res.Notices = append(res.Notices, fmt.Sprintf("this reads like a list of keywords: an interviewer wants sentences that say what each thing does, so a concept only named in a list earns %d%% of its weight", int(100*listCredit)))
 	}
 	for mi, m := range g.misconceptions {
 		if flagged[mi] {
-			res.Misconceptions = append(res.Misconceptions, MisconceptionHit{ID: m.ID, Claim: m.Claim, Correction: m.Correction, Penalty: m.Penalty, Spans: mspans[mi]})
+			var spans []Span
+			for _, h := range mhits[mi] {
+				spans = addSpans(spans, h.spans)
+			}
+			res.Misconceptions = append(res.Misconceptions, MisconceptionHit{ID: m.ID, Claim: m.Claim, Correction: m.Correction, Penalty: m.Penalty, Spans: spans})
 		}
 	}
 	res.Score = min(100, max(0, score-penalty(res.Misconceptions)))
+	switch n := len(res.Misconceptions); {
+	case n >= 2 && res.Score > wrongCap:
+		res.Score = wrongCap
+		res.Notices = append(res.Notices, fmt.Sprintf("the answer asserts %d misconceptions: an answer that is mostly wrong is weak, so the score is capped at %d", n, wrongCap))
+	case n == 1 && res.Score > misconceptionCap:
+		res.Score = misconceptionCap
+		res.Notices = append(res.Notices, fmt.Sprintf("a strong answer asserts nothing false: with a misconception the score is capped at %d", misconceptionCap))
+	}
 	res.Verdict = VerdictFor(res.Score)
 	return res
+}
+
+// ownNegation reports whether a word of the match is itself a negation.
+func (t *text) ownNegation(m match) bool {
+	for _, i := range m.words {
+		if t.toks[i].neg {
+			return true
+		}
+	}
+	return false
+}
+
+// anyCode reports whether a word of the match is code.
+func (t *text) anyCode(m match) bool {
+	for _, i := range m.words {
+		if t.toks[i].code {
+			return true
+		}
+	}
+	return false
+}
+
+// present marks the phrases whose words all occur in the answer: only
+// those can match, and most of a rubric's thousands of phrases cannot.
+func (g *Grader) present(t *text) []bool {
+	present := make([]bool, g.phrases)
+	has := func(id int) bool {
+		for _, stem := range g.rest[id] {
+			if _, ok := t.byStem[stem]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	for stem := range t.byStem {
+		for _, id := range g.byFirst[stem] {
+			present[id] = has(id)
+		}
+	}
+	for _, id := range g.anyFirst {
+		present[id] = has(id)
+	}
+	return present
+}
+
+// qualified reports whether one of the phrases occurs in sentence s.
+func (t *text) qualified(unless []phrase, s int) bool {
+	found := false
+	for _, p := range unless {
+		if !t.present[p.id] {
+			continue
+		}
+		t.findPhrase(p.words, p.gap, func(m match) {
+			if t.clauses[t.toks[m.from].clause].sentence == s {
+				found = true
+			}
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }
 
 // penalty sums the misconceptions' penalties with diminishing weight (the
@@ -231,26 +376,16 @@ func prepare(answer string) (text string, notices []string, truncated bool) {
 	return answer, notices, truncated
 }
 
-// listLike reports whether the answer as a whole is a keyword list: most of
-// its words sit in clauses without a single function word, or function
-// words are far rarer than in any real sentence (prose has one word in
-// three or so; terse technical sentences still have one in six).
+// listLike reports whether the answer as a whole is a keyword list: most
+// of its words are bare list items.
 func (t *text) listLike() bool {
-	if len(t.toks) < 4 {
-		return false
-	}
-	inList, function := 0, 0
-	for _, c := range t.clauses {
-		if c.listLike {
-			inList += c.to - c.from
-		}
-	}
+	items := 0
 	for _, tok := range t.toks {
-		if tok.function {
-			function++
+		if tok.listItem {
+			items++
 		}
 	}
-	return inList*2 > len(t.toks) || function*8 < len(t.toks)
+	return len(t.toks) >= 4 && items*2 > len(t.toks)
 }
 
 func addSpans(have, add []Span) []Span {

@@ -187,14 +187,10 @@ func TestScoreAndVerdict(t *testing.T) {
 	if full.Score != 100 || full.Verdict != grade.Strong || len(full.Missing) != 1 {
 		t.Errorf("full answer: %d %s missing %v", full.Score, full.Verdict, full.Missing)
 	}
-	// The same concepts in one terse line cannot be strong.
-	terse := g.Grade("require is CommonJS and it is synchronous. import is static. Each worker has its own memory.")
-	if terse.Verdict != grade.Partial || len(terse.Notices) == 0 {
+	// Dense is fine: a strong answer may be short.
+	terse := g.Grade("require is CommonJS and synchronous; import is static; each worker has its own memory.")
+	if terse.Verdict != grade.Strong {
 		t.Errorf("terse answer: %d %s %v", terse.Score, terse.Verdict, terse.Notices)
-	}
-	wrong := g.Grade(full1 + full2 + " But require also returns a promise.")
-	if wrong.Score >= full.Score || len(wrong.Misconceptions) != 1 {
-		t.Errorf("a misconception does not lower the score: %d vs %d", wrong.Score, full.Score)
 	}
 	half := g.Grade("require is CommonJS and synchronous.")
 	if half.Score != 50 || half.Verdict != grade.Partial {
@@ -207,20 +203,226 @@ func TestScoreAndVerdict(t *testing.T) {
 	}
 }
 
-func TestKeywordListsAreCapped(t *testing.T) {
+// A rubric with central points: a strong answer states both, and one of
+// them stated makes an answer partial however short.
+var centralRubric = grade.Rubric{
+	Subjects: testRubric.Subjects,
+	Target:   10,
+	Concepts: []grade.Concept{
+		{ID: "sync", Label: "require is synchronous", Weight: 3, Central: true, Subject: "cjs", Says: []string{"@sync"}},
+		{ID: "static", Label: "import is static", Weight: 3, Central: true, Subject: "esm", Says: []string{"static"}},
+		{ID: "cjs", Label: "require is CommonJS", Weight: 2, Subject: "cjs", Says: []string{"commonjs"}},
+		{ID: "esm", Label: "import is ESM", Weight: 2, Subject: "esm", Says: []string{"es module"}},
+		{ID: "memory", Label: "workers have their own memory", Weight: 2, Subject: "worker", Says: []string{"own memory"}},
+	},
+	Misconceptions: []grade.Misconception{
+		{ID: "require-async", Claim: "require is asynchronous", Correction: "it is synchronous", Subject: "cjs", Says: []string{"asynchronous"}, Penalty: 10},
+		{ID: "share-memory", Claim: "workers share memory", Correction: "each has its own", Subject: "worker", Says: []string{"share memory"}, Penalty: 10},
+	},
+}
+
+func TestCentralPoints(t *testing.T) {
+	g, err := grade.Compile(centralRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Everything but one central point: capped at partial, and told why.
+	r := g.Grade("require is CommonJS and synchronous. import is an ES module. Each worker has its own memory.")
+	if r.Verdict != grade.Partial || r.Score != 74 || !strings.Contains(strings.Join(r.Notices, " "), "import is static") {
+		t.Errorf("missing a central point: %d %s %v", r.Score, r.Verdict, r.Notices)
+	}
+	// One central point alone is thin but right: partial.
+	if r := g.Grade("require is synchronous."); r.Verdict != grade.Partial || r.Score != 40 {
+		t.Errorf("one central point: %d %s", r.Score, r.Verdict)
+	}
+	// Only peripheral points: weak.
+	if r := g.Grade("Each worker has its own memory."); r.Verdict != grade.Weak {
+		t.Errorf("no central point: %d %s", r.Score, r.Verdict)
+	}
+	// A misconception takes points and caps at partial; two make it weak.
+	all := "require is CommonJS and synchronous. import is a static ES module. Each worker has its own memory."
+	if r := g.Grade(all); r.Verdict != grade.Strong {
+		t.Fatalf("complete answer: %d %s", r.Score, r.Verdict)
+	}
+	one := g.Grade(all + " Workers share memory though.")
+	if one.Verdict != grade.Partial || one.Score > 74 {
+		t.Errorf("one misconception: %d %s", one.Score, one.Verdict)
+	}
+	two := g.Grade(all + " Workers share memory though. And require is asynchronous.")
+	if two.Verdict != grade.Weak || len(two.Misconceptions) != 2 {
+		t.Errorf("two misconceptions: %d %s %v", two.Score, two.Verdict, mistakes(two))
+	}
+	c := centralRubric
+	c.StrongNeeds = 3
+	if _, err := grade.Compile(c, testLexicon); err == nil || !strings.Contains(err.Error(), "strong_needs") {
+		t.Errorf("strong_needs above the central count: %v", err)
+	}
+}
+
+func TestKeywordListsEarnLittle(t *testing.T) {
 	g := compile(t)
 	for _, salad := range []string{
 		"require commonjs sync import esm static hoisted worker own memory separate process tree shaking",
 		"require, CommonJS, synchronous, blocking; import, ESM, static, hoisted; worker, own memory",
-		"- require: CommonJS, sync\n- import: ESM, static\n- worker: own memory",
+		"- require\n- CommonJS\n- sync\n- import\n- ESM\n- static\n- worker\n- own memory",
 	} {
 		r := g.Grade(salad)
-		if r.Verdict == grade.Strong || !r.ListLike {
+		if r.Verdict != grade.Weak || !r.ListLike {
 			t.Errorf("keyword list graded %d %s (list-like %v): %q", r.Score, r.Verdict, r.ListLike, salad)
 		}
 		if len(r.Misconceptions) > 0 {
 			t.Errorf("a keyword list makes no claims, but got %v", mistakes(r))
 		}
+		for _, c := range r.Covered {
+			if c.Credit > 0.25 {
+				t.Errorf("%q: %s named in a list earns %.2f", salad, c.ID, c.Credit)
+			}
+		}
+	}
+	// Padding a list with filler does not turn it into an explanation.
+	padded := g.Grade("Honestly, good question. require commonjs sync import esm static hoisted worker own memory separate process tree shaking")
+	if padded.Verdict != grade.Weak {
+		t.Errorf("padded list: %d %s", padded.Score, padded.Verdict)
+	}
+	// A terse list of practices, each with its verb, is a set of claims.
+	if r := g.Grade("Hoisted imports, blocked requires, separated processes, owned memory, cached modules."); r.ListLike {
+		t.Errorf("a list of practices reads as a keyword list")
+	}
+}
+
+// A rubric for the word and scope rules below.
+var scopeRubric = grade.Rubric{
+	Subjects: map[string][]string{
+		"emit":   {"emit!", "emit()", ".emit"},
+		"helmet": {"helmet"},
+		"js":     {"javascript", "js"},
+		"cjs":    {"require", "commonjs"},
+		"esm":    {"import", "esm", "es module"},
+		"cache":  {"module.exports"},
+		"other":  {"conditional exports"},
+	},
+	Concepts: []grade.Concept{
+		{ID: "once", Label: "once registers a one-shot listener", Weight: 1, Says: []string{"once"}},
+		{ID: "one-thread", Label: "JavaScript runs on one thread", Weight: 1, Subject: "js", Says: []string{"one thread", "js"}},
+		{ID: "exports", Label: "ESM exports", Weight: 1, Subject: "esm", Says: []string{"export"}},
+		{ID: "primary", Label: "isPrimary", Weight: 1, Says: []string{"isPrimary"}},
+		{ID: "runs", Label: "the file runs", Weight: 1, Says: []string{"runs the file"}},
+		{ID: "headers", Label: "helmet sets headers", Weight: 1, Subject: "helmet", Says: []string{"headers"}},
+		{ID: "static", Label: "import is static", Weight: 1, Subject: "esm", Says: []string{"static"}},
+	},
+	Misconceptions: []grade.Misconception{
+		{ID: "helmet-sanitizes", Claim: "helmet sanitises input", Correction: "it sets headers", Subject: "helmet", Says: []string{"sql injection", "sanitizes"}, Opposite: "headers"},
+		{ID: "reruns", Claim: "require re-runs the file", Correction: "it is cached", Subject: "cjs", Says: []string{"re-runs the file", "runs again"}, Unless: []string{"delete"}},
+		{ID: "import-conditional", Claim: "import can be conditional", Correction: "use import()", Subject: "esm", Says: []string{"conditional"}},
+		{ID: "emit-async", Claim: "emit is asynchronous", Correction: "it is synchronous", Subject: "emit", Says: []string{"asynchronously!", "is asynchronous"}},
+		{ID: "import-is-cjs", Claim: "import is CommonJS", Correction: "it is ESM", Subject: "esm", Says: []string{"is commonjs"}},
+		{ID: "browser-async", Claim: "import is async in the browser", Correction: "static everywhere", Subject: "esm", Says: []string{"browser ... asynchronous"}, Overrides: []string{"import-async"}},
+		{ID: "import-async", Claim: "import is asynchronous", Correction: "static", Subject: "esm", Says: []string{"asynchronous"}, Opposite: "static"},
+	},
+}
+
+func TestWordsAndNames(t *testing.T) {
+	g, err := grade.Compile(scopeRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, notCovered := range map[string]string{
+		"Node handles many things at once.":               "once",
+		"Our entry point is app.js.":                      "one-thread",
+		"require returns module.exports.":                 "exports",
+		"Each call re-runs the file from disk.":           "runs",
+		"Packages use conditional exports for ESM files.": "exports",
+	} {
+		if r := g.Grade(answer); slices.Contains(covered(r), notCovered) {
+			t.Errorf("%q earns %s by accident", answer, notCovered)
+		}
+	}
+	for answer, want := range map[string]string{
+		"Use emitter.once('x', fn) for a one-shot listener.": "once",
+		"JavaScript runs on one thread.":                     "one-thread",
+		"ESM can export several names.":                      "exports",
+		"In a worker cluster.isPrimary is false.":            "primary",
+		"The first require runs the file.":                   "runs",
+	} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), want) {
+			t.Errorf("%q does not earn %s (covered %v)", answer, want, covered(r))
+		}
+	}
+	// A name is said of what comes before it, never of what follows.
+	if r := g.Grade("Packages can ship conditional exports, and ESM loads them."); len(r.Misconceptions) > 0 {
+		t.Errorf("conditional exports flagged: %v", mistakes(r))
+	}
+	if r := g.Grade("Every .js file here is CommonJS, and ESM uses import."); len(r.Misconceptions) > 0 {
+		t.Errorf("a claim about a file is read as a claim about import: %v", mistakes(r))
+	}
+	// "asynchronously!" matches that very word, not "async".
+	if r := g.Grade("emit calls an async listener like any other function."); len(r.Misconceptions) > 0 {
+		t.Errorf("an async listener flags %v", mistakes(r))
+	}
+	if r := g.Grade("emit calls the listeners asynchronously."); !slices.Contains(mistakes(r), "emit-async") {
+		t.Errorf("emit-async not flagged: %v", mistakes(r))
+	}
+}
+
+func TestNegationAndRefutationScope(t *testing.T) {
+	g, err := grade.Compile(scopeRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, answer := range []string{
+		"helmet does nothing for SQL injection.",
+		"helmet doesn't do anything about SQL injection; it sets headers.",
+		"It's a myth that helmet sanitizes the body.",
+		"People think helmet sanitizes input, but it only sets headers.",
+		"\"helmet sanitizes the request body\" is a common mistake.",
+		"helmet sanitizes input? No, that's wrong: it sets headers.",
+		"That would be true if helmet sanitized the body; it does not.",
+		"Deleting the cache entry makes require run the file again.",
+	} {
+		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
+			t.Errorf("%q is right but flags %v", answer, mistakes(r))
+		}
+	}
+	// Rejecting the myth states the concept it gets wrong.
+	if r := g.Grade("It's a myth that helmet sanitizes the body."); !slices.Contains(covered(r), "headers") {
+		t.Errorf("a refuted myth does not earn its opposite: %v", covered(r))
+	}
+	// Only the speaker's own claims count, hedged or not.
+	for answer, want := range map[string]string{
+		"I think helmet sanitizes the body.":                          "helmet-sanitizes",
+		"People say it's fine, but helmet sanitizes input, trust me.": "helmet-sanitizes",
+		"In the browser, import is asynchronous.":                     "browser-async",
+		"require runs again on every call.":                           "reruns",
+	} {
+		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {
+			t.Errorf("%q: %s not flagged (got %v)", answer, want, mistakes(r))
+		}
+	}
+	// A more specific misconception overrides the one it contains.
+	if r := g.Grade("In the browser, import is asynchronous."); slices.Contains(mistakes(r), "import-async") {
+		t.Errorf("overridden misconception still reported: %v", mistakes(r))
+	}
+}
+
+func TestRepeatsAndCode(t *testing.T) {
+	g := compile(t)
+	const once = "require is CommonJS and synchronous. import is static."
+	base := g.Grade(once)
+	for _, variant := range []string{once + " " + once, once + "\n\n" + once + "\n\n" + once} {
+		if r := g.Grade(variant); r.Score != base.Score {
+			t.Errorf("repeating the answer scores %d, not %d", r.Score, base.Score)
+		}
+	}
+	// Code shows how; comments and prose say why.
+	code := g.Grade("```js\nconst x = require('./x') // synchronous\nimport y from './y'\n```")
+	for _, c := range code.Covered {
+		if c.ID == "require-sync" && c.Credit != 1 {
+			t.Errorf("a claim in a comment earns %.2f", c.Credit)
+		}
+	}
+	bare := g.Grade("```js\nrequire('./x').static()\n```")
+	if bare.Score > 40 || len(bare.Misconceptions) > 0 {
+		t.Errorf("bare code: %d %v", bare.Score, mistakes(bare))
 	}
 }
 
@@ -283,16 +485,19 @@ func TestCompileErrors(t *testing.T) {
 		r    grade.Rubric
 		want string
 	}{
-		"unknown subject": {mod(func(r *grade.Rubric) { r.Concepts[0].Subject = "nope" }), `unknown subject "nope"`},
-		"duplicate":       {mod(func(r *grade.Rubric) { r.Concepts[1].ID = r.Concepts[0].ID }), "defined twice"},
-		"zero weight":     {mod(func(r *grade.Rubric) { r.Concepts[0].Weight = 0 }), "weight must be positive"},
-		"bad opposite":    {mod(func(r *grade.Rubric) { r.Misconceptions[0].Opposite = "nope" }), `unknown concept "nope"`},
-		"bad negated":     {mod(func(r *grade.Rubric) { r.Concepts[1].Negated = "nope" }), `unknown misconception "nope"`},
-		"target too high": {mod(func(r *grade.Rubric) { r.Target = 100 }), "more than the total weight"},
-		"no correction":   {mod(func(r *grade.Rubric) { r.Misconceptions[0].Correction = "" }), "correction"},
-		"empty phrase":    {mod(func(r *grade.Rubric) { r.Concepts[0].Says = []string{"!!"} }), "has no words"},
-		"unknown term":    {mod(func(r *grade.Rubric) { r.Concepts[0].Says = []string{"@nope"} }), "@nope"},
-		"no concepts":     {mod(func(r *grade.Rubric) { r.Concepts = nil; r.Misconceptions = nil }), "no concepts"},
+		"unknown subject":  {mod(func(r *grade.Rubric) { r.Concepts[0].Subject = "nope" }), `unknown subject "nope"`},
+		"duplicate":        {mod(func(r *grade.Rubric) { r.Concepts[1].ID = r.Concepts[0].ID }), "defined twice"},
+		"zero weight":      {mod(func(r *grade.Rubric) { r.Concepts[0].Weight = 0 }), "weight must be positive"},
+		"bad opposite":     {mod(func(r *grade.Rubric) { r.Misconceptions[0].Opposite = "nope" }), `unknown concept "nope"`},
+		"bad negated":      {mod(func(r *grade.Rubric) { r.Concepts[1].Negated = "nope" }), `unknown misconception "nope"`},
+		"target too high":  {mod(func(r *grade.Rubric) { r.Target = 100 }), "more than the total weight"},
+		"bad overrides":    {mod(func(r *grade.Rubric) { r.Misconceptions[0].Overrides = []string{"nope"} }), `overrides names unknown misconception "nope"`},
+		"bad unless":       {mod(func(r *grade.Rubric) { r.Misconceptions[0].Unless = []string{"@nope"} }), "@nope"},
+		"leading ellipsis": {mod(func(r *grade.Rubric) { r.Concepts[0].Says = []string{"... commonjs"} }), `no words before its "..."`},
+		"no correction":    {mod(func(r *grade.Rubric) { r.Misconceptions[0].Correction = "" }), "correction"},
+		"empty phrase":     {mod(func(r *grade.Rubric) { r.Concepts[0].Says = []string{"!!"} }), "has no words"},
+		"unknown term":     {mod(func(r *grade.Rubric) { r.Concepts[0].Says = []string{"@nope"} }), "@nope"},
+		"no concepts":      {mod(func(r *grade.Rubric) { r.Concepts = nil; r.Misconceptions = nil }), "no concepts"},
 	}
 	for name, c := range cases {
 		_, err := grade.Compile(c.r, testLexicon)

@@ -1,18 +1,22 @@
 // Package grade scores a free-text interview answer against a rubric of
-// weighted concepts and known misconceptions.
+// weighted concepts and a catalogue of misconceptions, the way an
+// interviewer would: for what it claims, not for the words it contains.
 //
 // A concept is earned by a claim ("synchronous") made about its subject
-// ("require") in the same clause: each claim is attributed to the nearest
-// subject before it (or the pronoun's antecedent, or the subject after it),
-// so "import is CommonJS" credits nothing to require. A negated claim ("is
-// not", "isn't", "never", "instead of") does not earn the concept and may
-// raise the misconception it names. Words are compared by snowball stems
-// after folding synonyms, so "synchronously" and "sync" both match
-// "synchronous".
+// ("require") in the same clause, so "import is CommonJS" credits nothing
+// to require; words match whole (never the "js" of "app.js"), by snowball
+// stems after folding synonyms. Negation, contrast and refutation are
+// scoped: "require is not async" is right, "it's a myth that workers share
+// memory" earns the concept the myth gets wrong, and neither is flagged.
+// Keyword lists and bare code earn part credit; repeated sentences and
+// filler earn nothing. Central concepts decide between partial and strong;
+// a stated misconception takes points, shows its correction and caps the
+// answer at partial.
 //
 // Grading is deterministic, offline and explainable: every covered concept
 // and misconception carries the byte spans of the learner's text that
-// matched.
+// matched, and every cap comes with a notice. Evaluate measures a grader
+// against a labelled corpus (see quiz/testdata/corpus).
 package grade
 
 import (
@@ -20,6 +24,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Rubric describes how to grade one interview question. It is written in
@@ -30,7 +35,10 @@ type Rubric struct {
 	Subjects map[string][]string `yaml:"subjects" json:"subjects,omitempty"`
 	// Target is the concept weight that earns a score of 100; an answer
 	// need not say everything. Zero means the sum of all weights.
-	Target         float64         `yaml:"target" json:"target,omitempty"`
+	Target float64 `yaml:"target" json:"target,omitempty"`
+	// StrongNeeds is how many central concepts a strong answer states;
+	// zero means all of them.
+	StrongNeeds    int             `yaml:"strong_needs" json:"strong_needs,omitempty"`
 	Concepts       []Concept       `yaml:"concepts" json:"concepts"`
 	Misconceptions []Misconception `yaml:"misconceptions" json:"misconceptions,omitempty"`
 }
@@ -54,6 +62,10 @@ type Concept struct {
 	// Negated names the misconception raised when the learner denies the
 	// concept ("require is not synchronous").
 	Negated string `yaml:"negated" json:"negated,omitempty"`
+	// Central marks a point an interviewer cannot do without: stating one
+	// makes an answer at least partial, and a strong answer states them
+	// (Rubric.StrongNeeds of them).
+	Central bool `yaml:"central" json:"central,omitempty"`
 }
 
 // Misconception is a wrong statement a learner may make.
@@ -69,6 +81,13 @@ type Misconception struct {
 	// Opposite names the concept earned when the learner denies this
 	// misconception ("workers do not share memory").
 	Opposite string `yaml:"opposite" json:"opposite,omitempty"`
+	// Unless lists qualifiers that make the claim true: "require cannot
+	// load an ES module" is right when the sentence adds "with top-level
+	// await". A claim whose sentence has one is not flagged.
+	Unless []string `yaml:"unless" json:"unless,omitempty"`
+	// Overrides names misconceptions this one contains: "require is async
+	// in the browser" is reported as itself, not also as "require is async".
+	Overrides []string `yaml:"overrides" json:"overrides,omitempty"`
 }
 
 // DefaultPenalty is what a misconception costs when its rubric entry does
@@ -90,6 +109,12 @@ type word struct {
 	stem   string
 	prefix string // non-empty for "deprecat*": matches the lower form
 	call   bool   // "import()": must be written as a call
+	dotted bool   // written after a dot (".mjs", "package.json"): may match a file extension
+	adj    bool   // joined to the previous word by a dot: must follow it directly
+	far    bool   // after "...": anywhere later in the clause
+	ident  bool   // a code identifier ("isPrimary", "SCHED_RR"): may be a property
+	sep    bool   // the rubric puts a colon or comma before it: "type: module"
+	exact  string // written "emit!": only this very word, not "emits" or "emitting"
 }
 
 // phrase is a compiled phrase: its words and how many other words may sit
@@ -97,6 +122,7 @@ type word struct {
 type phrase struct {
 	words []word
 	gap   int
+	id    int // index into Grader.firstWords' lists: which phrases an answer can match
 }
 
 func (p phrase) String() string {
@@ -116,6 +142,9 @@ func (p phrase) String() string {
 		if w.call {
 			b.WriteString("()")
 		}
+		if w.far {
+			b.WriteString(" ...")
+		}
 	}
 	return b.String()
 }
@@ -133,8 +162,10 @@ type concept struct {
 
 type misconception struct {
 	Misconception
-	forms    []form
-	opposite int // concept index or -1
+	forms     []form
+	opposite  int // concept index or -1
+	unless    []phrase
+	overrides []int
 }
 
 type subject struct {
@@ -148,38 +179,41 @@ type Grader struct {
 	concepts       []concept
 	misconceptions []misconception
 	target         float64
+	strongNeeds    int
 	synonyms       map[string]string
+	// phrases counts the compiled phrases; byFirst lists them by the stem
+	// of their first word, and anyFirst those that start with a prefix
+	// ("deprecat*"), so that grading only tries the phrases whose first
+	// word the answer has.
+	phrases  int
+	byFirst  map[string][]int
+	anyFirst []int
+	// rest holds, per phrase, the stems of its other words: a phrase is
+	// only tried when the answer has all of them.
+	rest [][]string
 }
 
 // Compile checks a rubric and prepares it for grading. Every error names
 // the concept or misconception at fault.
 func Compile(r Rubric, lex Lexicon) (*Grader, error) {
-	g := &Grader{target: r.Target, synonyms: map[string]string{}}
+	g := &Grader{target: r.Target, synonyms: map[string]string{}, byFirst: map[string][]int{}}
 	for from, to := range lex.Synonyms {
 		g.synonyms[stemWord(normalizeWord(from))] = stemWord(normalizeWord(to))
 	}
 	expand := func(list []string) ([]phrase, error) {
 		var out []phrase
 		for _, s := range list {
-			if name, ok := strings.CutPrefix(s, "@"); ok {
-				terms, ok := lex.Terms[name]
-				if !ok {
-					return nil, fmt.Errorf("unknown term list @%s", name)
-				}
-				for _, t := range terms {
-					p, err := g.compilePhrase(t)
-					if err != nil {
-						return nil, err
-					}
-					out = append(out, p)
-				}
-				continue
-			}
-			p, err := g.compilePhrase(s)
+			variants, err := substituteTerms(s, lex.Terms)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, p)
+			for _, v := range variants {
+				p, err := g.compilePhrase(v)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, p)
+			}
 		}
 		return out, nil
 	}
@@ -267,7 +301,11 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 		if err != nil {
 			return nil, err
 		}
-		mi := misconception{Misconception: m, forms: forms, opposite: -1}
+		unless, err := expand(m.Unless)
+		if err != nil {
+			return nil, fmt.Errorf("misconception %s: unless: %w", m.ID, err)
+		}
+		mi := misconception{Misconception: m, forms: forms, opposite: -1, unless: unless}
 		if m.Opposite != "" {
 			i, ok := conceptIndex[m.Opposite]
 			if !ok {
@@ -280,6 +318,15 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 		}
 		miscIndex[m.ID] = len(g.misconceptions)
 		g.misconceptions = append(g.misconceptions, mi)
+	}
+	for i, m := range g.misconceptions {
+		for _, id := range m.Overrides {
+			j, ok := miscIndex[id]
+			if !ok || j == i {
+				return nil, fmt.Errorf("misconception %s: overrides names unknown misconception %q", m.ID, id)
+			}
+			g.misconceptions[i].overrides = append(g.misconceptions[i].overrides, j)
+		}
 	}
 	for i, c := range g.concepts {
 		if c.Negated == "" {
@@ -294,10 +341,53 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 	if g.target <= 0 {
 		g.target = total
 	}
+	centrals := 0
+	for _, c := range g.concepts {
+		if c.Central {
+			centrals++
+		}
+	}
+	g.strongNeeds = r.StrongNeeds
+	if g.strongNeeds <= 0 {
+		g.strongNeeds = centrals
+	}
+	if g.strongNeeds > centrals {
+		return nil, fmt.Errorf("strong_needs %d is more than the %d central concepts", g.strongNeeds, centrals)
+	}
 	if g.target > total {
 		return nil, fmt.Errorf("target %.1f is more than the total weight %.1f", g.target, total)
 	}
 	return g, nil
+}
+
+// substituteTerms expands every "@name" in s into each phrase of the term
+// list: "@async in the browser" becomes "asynchronous in the browser",
+// "non blocking in the browser"...
+func substituteTerms(s string, terms map[string][]string) ([]string, error) {
+	at := strings.IndexByte(s, '@')
+	if at < 0 {
+		return []string{s}, nil
+	}
+	end := at + 1
+	for end < len(s) && (isWordRune(rune(s[end])) || s[end] == '-') {
+		end++
+	}
+	name := s[at+1 : end]
+	list, ok := terms[name]
+	if !ok || name == "" {
+		return nil, fmt.Errorf("unknown term list @%s", name)
+	}
+	rest, err := substituteTerms(s[end:], terms)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range list {
+		for _, r := range rest {
+			out = append(out, s[:at]+t+r)
+		}
+	}
+	return out, nil
 }
 
 // compilePhrase turns "import()" or "share the memory" into stemmed words,
@@ -309,29 +399,92 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 	if rest, ok := strings.CutPrefix(s, "="); ok {
 		s, p.gap = rest, 0
 	}
-	words(s, func(start, end int) {
-		lower := normalizeWord(s[start:end])
-		if p.gap > 0 && articles[lower] {
-			return // "inside a function" also matches "inside functions"
-		}
-		w := word{}
-		if end < len(s) && s[end] == '*' {
-			w.prefix = lower
-		} else {
-			w.stem = stemWord(lower)
-			if c, ok := g.synonyms[w.stem]; ok {
-				w.stem = c
+	// "browser ... asynchronous": the words after "..." may stand anywhere
+	// later in the clause.
+	for pi, part := range strings.Split(s, "...") {
+		first := true
+		words(part, func(start, end int) {
+			lower := normalizeWord(part[start:end])
+			if p.gap > 0 && articles[lower] && contentWords(s) > 1 {
+				// "inside a function" also matches "inside functions"; but
+				// "the fix" stays "the fix", not any "fix".
+				return
 			}
-		}
-		if end < len(s) && s[end] == '(' {
-			w.call = true
-		}
-		p.words = append(p.words, w)
-	})
+			w := word{far: first && pi > 0}
+			first = false
+			atOnce := lower == "once" && len(p.words) > 0 && p.words[len(p.words)-1].stem == "at"
+			if len(p.words) > 0 && !w.far {
+				tail := part[strings.LastIndexFunc(part[:start], isWordRune)+1 : start]
+				w.sep = scopeBreak(strings.ReplaceAll(tail, "()", ""))
+			}
+			if start > 0 && part[start-1] == '.' {
+				w.dotted = true
+				w.adj = len(p.words) > 0 && start > 1 && isWordRune(rune(part[start-2]))
+			}
+			if end < len(part) && part[end] == '!' {
+				w.exact = lower
+			}
+			if end < len(part) && part[end] == '*' {
+				w.prefix = lower
+			} else {
+				w.stem = stemWord(lower)
+				if c, ok := g.synonyms[w.stem]; ok && !w.dotted {
+					w.stem = c
+				}
+				if atOnce {
+					w.stem = "at once" // the answer side reads "at once" as one idiom
+				}
+			}
+			if end < len(part) && part[end] == '(' {
+				w.call = true
+			}
+			w.ident = isIdentifier(part[start:end])
+			p.words = append(p.words, w)
+		})
+	}
 	if len(p.words) == 0 {
 		return phrase{}, fmt.Errorf("phrase %q has no words", s)
 	}
+	if p.words[0].far {
+		return phrase{}, fmt.Errorf("phrase %q has no words before its \"...\"", s)
+	}
+	p.id = g.phrases
+	g.phrases++
+	var rest []string
+	for _, w := range p.words[1:] {
+		if w.prefix == "" {
+			rest = append(rest, w.stem)
+		}
+	}
+	g.rest = append(g.rest, rest)
+	if first := p.words[0]; first.prefix != "" {
+		g.anyFirst = append(g.anyFirst, p.id)
+	} else {
+		g.byFirst[first.stem] = append(g.byFirst[first.stem], p.id)
+	}
 	return p, nil
+}
+
+// contentWords counts the words of s that are not articles.
+func contentWords(s string) int {
+	n := 0
+	words(s, func(start, end int) {
+		if !articles[normalizeWord(s[start:end])] {
+			n++
+		}
+	})
+	return n
+}
+
+// isIdentifier reports whether a rubric word is written like code: an
+// inner capital or an underscore ("isPrimary", "SCHED_RR").
+func isIdentifier(w string) bool {
+	for i, r := range w {
+		if r == '_' || i > 0 && unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // articles are dropped from phrases that allow gaps: the gap absorbs them

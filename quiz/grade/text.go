@@ -1,6 +1,7 @@
 package grade
 
 import (
+	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -17,31 +18,61 @@ type token struct {
 	stem       string // snowball stem after synonym folding
 	call       bool   // written as a call: "import(" or "require("
 	method     bool   // written as a property: "emitter.on", ".once"
+	ext        bool   // a file extension inside a name: the "js" of "app.js"
+	member     bool   // a property inside a name: the "exports" of "module.exports"
+	ident      bool   // written like code: "exitedAfterDisconnect", "SCHED_RR"
+	prefixed   bool   // after "re-", "non-", "pre-"...: "runs" in "re-runs" is not "runs"
+	dup        bool   // in a sentence said word for word before: repeating adds nothing
+	named      bool   // part of a subject's mention (set by the grader for each rubric)
 	clause     int    // index into text.clauses
 	neg        bool   // negates what follows ("not", "isn't", "never", "instead of"...)
+	negAll     bool   // negates the rest of its clause: "does nothing for", "has no effect on"
 	pron       bool   // refers back to an earlier subject ("it", "they"...)
 	function   bool   // function word or common verb: marks real sentences
 	contrast   bool   // introduces something the sentence is NOT about ("unlike", "than"...)
 	distance   bool   // the speaker distances themself ("myth", "wrong"...)
 	comma      bool   // a comma sits between this word and the previous one
+	brk        bool   // a comma, colon, dash or bracket (not a call's "()") sits before it
+	quoted     bool   // inside a quotation of three words or more: a claim reported, not made
+	listItem   bool   // an item of a keyword list: named, not explained
+	code       bool   // inside a ``` code block and not in a comment: shown, not explained
+	paren      int    // the parenthesis group the word is in (0: none)
+	arg        bool   // inside the parentheses of a call: "emit('x', fn)"
+	label      bool   // a heading before a colon at the start of a sentence: "Handling:"
 }
 
 // clause is a run of tokens that one subject governs: a sentence, or a part
 // of one split at "but", "whereas", "however"...
 type clause struct {
-	from, to int // token indices [from, to)
-	sentence int
-	question bool // the sentence ends with "?": it asks, it does not claim
-	listLike bool // no function words: a keyword list, not a sentence
-	distance bool // the sentence calls something a myth or wrong
+	from, to   int // token indices [from, to)
+	sentence   int
+	question   bool // the sentence ends with "?": it asks, it does not claim
+	listLike   bool // no function words: a keyword list, not a sentence
+	code       bool // a line of code: terse, but not a keyword list
+	afterColon bool // opens after "that's a myth:": the speaker's own view
+	distance   bool // the sentence calls something a myth or wrong
 }
 
 type text struct {
 	src     string
+	fences  []int // byte offsets of ``` marks
 	toks    []token
 	clauses []clause
 	byStem  map[string][]int // stem -> token indices, for fast phrase lookup
+	present []bool           // per compiled phrase: its first word occurs (see Grader.present)
 	all     []int            // every token index, for prefix phrases
+}
+
+// hyphenPrefixes change the word after the hyphen: "re-runs" is not "runs".
+var hyphenPrefixes = map[string]bool{"re": true, "pre": true, "un": true, "co": true, "sub": true, "de": true, "mis": true, "over": true, "under": true}
+
+// fileExtensions end a file name: the "js" of "app.js" is not JavaScript,
+// and the "json" of "package.json" is not JSON. A rubric phrase matches
+// them only when it writes the dot itself ("package.json", ".mjs").
+var fileExtensions = map[string]bool{
+	"js": true, "mjs": true, "cjs": true, "ts": true, "mts": true, "cts": true, "json": true, "jsx": true,
+	"tsx": true, "md": true, "yaml": true, "yml": true, "html": true, "css": true, "txt": true, "log": true,
+	"env": true, "sh": true, "conf": true, "pem": true, "key": true, "lock": true,
 }
 
 // negators turn a claim around. Contractions are checked separately.
@@ -54,12 +85,60 @@ var negators = map[string]bool{
 	"hasnt": true, "havent": true, "mustnt": true, "aint": true, "neednt": true,
 }
 
+// hyphenated reports whether token i is part of a hyphenated compound.
+func (t *text) hyphenated(i int) bool {
+	if i > 0 && t.src[t.toks[i-1].end:t.toks[i].start] == "-" {
+		return true
+	}
+	return i+1 < len(t.toks) && t.src[t.toks[i].end:t.toks[i+1].start] == "-"
+}
+
+// policyName reports whether "none" at token i names a setting:
+// "=none", "'none'", "policy none", "none mode".
+func policyName(src string, toks []token, i int) bool {
+	if i > 0 {
+		gap := src[toks[i-1].end:toks[i].start]
+		if strings.ContainsAny(gap, "='\"`") {
+			return true
+		}
+		if p := toks[i-1].lower; p == "policy" || p == "mode" || p == "option" {
+			return true
+		}
+	} else if toks[i].start > 0 && strings.ContainsAny(src[toks[i].start-1:toks[i].start], "='\"`") {
+		return true
+	}
+	if i+1 < len(toks) {
+		if n := toks[i+1].lower; n == "mode" || n == "policy" {
+			return true
+		}
+	}
+	return false
+}
+
+// nothingVerbs before "nothing" make it deny everything after it in the
+// clause: "helmet does nothing for SQL injection".
+var nothingVerbs = map[string]bool{
+	"does": true, "do": true, "did": true, "doing": true, "is": true, "has": true, "have": true, "adds": true,
+	"offers": true, "gives": true, "provides": true, "means": true, "changes": true, "protects": true, "solves": true,
+	"fixes": true, "prevents": true, "stops": true, "blocks": true, "helps": true, "buys": true, "brings": true,
+}
+
+// meaningVerbs after a negator deny what follows: "the warning doesn't
+// mean listener 11 was dropped".
+var meaningVerbs = map[string]bool{"mean": true, "means": true, "imply": true, "implies": true, "prove": true, "proves": true, "indicate": true}
+
+// noObjects after "no" deny what follows: "no effect on XSS".
+var noObjects = map[string]bool{
+	"effect": true, "protection": true, "help": true, "impact": true, "defense": true, "defence": true,
+	"role": true, "bearing": true, "relation": true, "influence": true, "say": true, "part": true,
+}
+
 // negationExceptions follow a negator and cancel it: "not only X" still says X.
 var negationExceptions = map[string]bool{"only": true, "just": true, "merely": true, "matter": true}
 
 // pronouns point back at the subject of the previous clause or sentence.
 var pronouns = map[string]bool{
-	"it": true, "it's": true, "its": true, "they": true, "they're": true, "their": true,
+	"it": true, "it's": true, "they": true, "they're": true,
 	"them": true, "this": true, "these": true, "itself": true, "each": true,
 }
 
@@ -67,18 +146,55 @@ var pronouns = map[string]bool{
 // in "require, unlike import, is synchronous" the subject stays require.
 var contrastWords = map[string]bool{
 	"unlike": true, "than": true, "versus": true, "vs": true, "compared": true, "opposed": true,
-	"instead": true,
+	"instead": true, "beyond": true, "besides": true,
 }
 
-// distanceWords show that a sentence reports a wrong idea instead of making
-// it: "a common myth is that workers share memory".
-var distanceWords = []string{"myth", "misconcept", "mistake", "mistaken", "wrong", "incorrect", "false", "untrue", "contrary", "misleading"}
-
-// reportingVerbs after one of the reporters mark a belief that is not the
-// speaker's own: "people think", "beginners assume", "the notes say".
+// Distance markers show that a sentence reports a wrong idea instead of
+// making it: "a common myth is that workers share memory", "people think
+// require is async, but...", "that's wrong". A reported idea is never
+// flagged, and denying a misconception that way earns what it gets wrong.
 var (
-	reportingVerbs = map[string]bool{"think": true, "believe": true, "say": true, "claim": true, "assume": true, "expect": true, "thinks": true, "says": true, "claims": true, "assumes": true, "believes": true}
-	reporters      = map[string]bool{"people": true, "some": true, "many": true, "folks": true, "beginners": true, "notes": true, "developers": true, "devs": true, "others": true, "everyone": true, "juniors": true, "tutorials": true, "articles": true}
+	// mythWords report a wrong idea wherever they stand.
+	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting"}
+	// wrongWords do when they are the predicate: "that's wrong", "is
+	// false", "a common mistake", but not "a.done is still false".
+	wrongWords = map[string]bool{"wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true}
+	wrongLeads = map[string]bool{
+		"is": true, "are": true, "was": true, "were": true, "that's": true, "it's": true, "thats": true, "its": true,
+		"simply": true, "just": true, "totally": true, "completely": true, "plain": true, "flat": true, "dead": true,
+		"common": true, "classic": true, "typical": true, "frequent": true, "popular": true, "big": true, "also": true,
+		"quite": true, "entirely": true, "actually": true, "being": true,
+	}
+	// falseLeads make "false" a verdict on an idea, not a value.
+	falseLeads = map[string]bool{"that's": true, "thats": true, "that": true, "this": true, "which": true, "simply": true, "completely": true, "totally": true, "entirely": true, "patently": true, "plainly": true}
+	// truthWords after a negator report too: "not true that", "isn't the case".
+	truthWords = map[string]bool{"true": true, "case": true, "correct": true, "right": true, "accurate": true, "thing": true}
+	// reportingVerbs after one of the reporters (a few words before) mark a
+	// belief that is not the speaker's own: "people think", "many devs
+	// assume", "I used to believe", "it is often said".
+	reportingVerbs = map[string]bool{
+		"think": true, "thinks": true, "thought": true, "believe": true, "believes": true, "believed": true,
+		"say": true, "says": true, "said": true, "claim": true, "claims": true, "claimed": true, "assume": true,
+		"assumes": true, "assumed": true, "expect": true, "expects": true, "imagine": true, "imagines": true,
+		"suppose": true, "heard": true, "told": true, "called": true, "described": true,
+		"repeated": true, "taught": true, "guess": true, "guessed": true, "insist": true, "insists": true,
+		"seen": true, "saw": true, "show": true, "shows": true, "suggest": true, "suggests": true,
+		"teach": true, "teaches": true, "state": true, "states": true,
+	}
+	reporters = map[string]bool{
+		"people": true, "some": true, "many": true, "folks": true, "beginners": true, "notes": true, "developers": true,
+		"devs": true, "others": true, "everyone": true, "juniors": true, "tutorials": true, "articles": true,
+		"often": true, "usually": true, "commonly": true, "sometimes": true, "candidates": true, "newcomers": true,
+		"used": true, "might": true, "you'd": true, "would": true, "blogs": true, "posts": true, "guides": true,
+		"you've": true, "they": true, "someone": true, "somebody": true, "most": true, "lot": true,
+		"frequently": true, "widely": true, "popularly": true, "wrongly": true, "mistakenly": true,
+	}
+	// firstPerson reporters are the speaker; only a past belief of theirs
+	// is reported.
+	firstPerson = map[string]bool{"i": true, "i've": true, "ive": true, "i'd": true, "we": true, "we've": true}
+	pastBelief  = map[string]bool{"thought": true, "believed": true, "assumed": true, "imagined": true, "guessed": true, "expected": true, "heard": true, "seen": true, "saw": true, "read": true, "told": true, "taught": true}
+	// contrastOpeners start the speaker's own view after a reported one.
+	contrastOpeners = map[string]bool{"but": true, "however": true, "whereas": true, "yet": true, "though": true, "although": true, "actually": true, "instead": true, "rather": true, "really": true, "truth": true, "reality": true}
 )
 
 // clauseBreaks start a new clause: what follows has its own subject.
@@ -86,6 +202,10 @@ var clauseBreaks = map[string]bool{
 	"but": true, "whereas": true, "however": true, "although": true, "though": true, "while": true, "yet": true,
 	"so": true, "because": true, // "so that" does not break: see split
 }
+
+// contentStopWords are snowball stop words that name things in this
+// course ("once", "off") or join list items ("and", "or").
+var contentStopWords = map[string]bool{"and": true, "or": true, "once": true, "off": true, "own": true, "same": true}
 
 // extraFunctionWords are common verbs that, with snowball's stop words, tell
 // a sentence from a list of keywords.
@@ -109,6 +229,10 @@ var subjectVerbs = map[string]bool{
 	"creates": true, "sets": true, "sends": true, "accepts": true, "listens": true, "forks": true,
 	"calls": true, "blocks": true, "executes": true, "resolves": true, "keeps": true,
 	"shares": true, "share": true, "emits": true, "relies": true, "came": true, "comes": true,
+	"spreads": true, "starts": true, "spawns": true, "forwards": true, "passes": true, "hands": true,
+	"distributes": true, "balances": true, "restarts": true, "replaces": true, "kills": true, "binds": true,
+	"owns": true, "holds": true, "elects": true, "takes": true, "picks": true, "routes": true, "assigns": true,
+	"stores": true, "reads": true, "writes": true, "throws": true, "catches": true,
 }
 
 // adverbs may sit between a subject and its verb.
@@ -116,28 +240,28 @@ var adverbs = map[string]bool{"also": true, "always": true, "only": true, "just"
 
 // stemCache memoises snowball: stemming is the grader's main cost, and an
 // answer repeats words. The cache is bounded so hostile input cannot grow it.
-var stemCache sync.Map
+var stemCache = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
 
 const stemCacheMax = 20000
 
-var (
-	stemCacheSize int64
-	stemCacheMu   sync.Mutex
-)
-
 func stemWord(lower string) string {
-	if v, ok := stemCache.Load(lower); ok {
-		return v.(string)
+	stemCache.RLock()
+	s, ok := stemCache.m[lower]
+	stemCache.RUnlock()
+	if ok {
+		return s
 	}
-	s := english.Stem(lower, true)
-	stemCacheMu.Lock()
-	if stemCacheSize < stemCacheMax {
+	s = english.Stem(lower, true)
+	stemCache.Lock()
+	if len(stemCache.m) < stemCacheMax {
 		// Clone: lower may be a slice of a whole answer, which the cache
 		// must not keep alive.
-		stemCache.Store(strings.Clone(lower), strings.Clone(s))
-		stemCacheSize++
+		stemCache.m[strings.Clone(lower)] = strings.Clone(s)
 	}
-	stemCacheMu.Unlock()
+	stemCache.Unlock()
 	return s
 }
 
@@ -211,16 +335,31 @@ func analyze(src string, syn map[string]string) *text {
 		if c, ok := syn[stem]; ok {
 			stem = c
 		}
-		tok := token{start: start, end: end, lower: lower, stem: stem}
+		tok := token{start: start, end: end, lower: lower, stem: stem, ident: isIdentifier(src[start:end])}
 		if end < len(src) && src[end] == '(' {
 			tok.call = true
 		}
 		if start > 0 && src[start-1] == '.' {
 			tok.method = true
+			tok.stem = stemWord(lower) // ".cjs" is a file type, not a synonym of CommonJS
+			if prev, _ := utf8.DecodeLastRuneInString(src[:start-1]); isWordRune(prev) {
+				tok.member = !tok.call
+				tok.ext = fileExtensions[lower]
+			}
+		}
+		if n := len(t.toks); n > 0 && hyphenPrefixes[t.toks[n-1].lower] && src[t.toks[n-1].end:start] == "-" {
+			tok.prefixed = true
+		}
+		// "at once" means "at the same time": it says nothing about once().
+		if n := len(t.toks); n > 0 && lower == "once" && (t.toks[n-1].lower == "at" || t.toks[n-1].lower == "for") {
+			tok.stem = "at once"
 		}
 		t.toks = append(t.toks, tok)
 	})
+	t.findFences()
 	t.mark()
+	t.markQuotes()
+	t.markParens()
 	t.split()
 	t.byStem = make(map[string][]int, len(t.toks))
 	t.all = make([]int, len(t.toks))
@@ -242,26 +381,111 @@ func (t *text) mark() {
 			next = t.toks[i+1].lower
 		}
 		switch {
+		case w == "none" && policyName(t.src, t.toks, i):
+			// "NODE_CLUSTER_SCHED_POLICY=none", "'none' mode": a name.
 		case isNegator(w) && !negationExceptions[next]:
 			tok.neg = true
 		case w == "instead" && next == "of", w == "rather" && next == "than", w == "unlike":
 			tok.neg = true
 		}
+		prev := ""
+		if i > 0 {
+			prev = t.toks[i-1].lower
+		}
+		switch {
+		case w == "nothing" && (nothingVerbs[prev] || prepositions[next]),
+			w == "no" && noObjects[next],
+			(w == "anything" || w == "much") && i >= 2 && prev == "do" && isNegator(t.toks[i-2].lower),
+			meaningVerbs[w] && i > 0 && isNegator(prev):
+			tok.neg, tok.negAll = true, true
+		}
 		tok.pron = pronouns[w]
 		if i > 0 {
-			tok.comma = strings.IndexByte(t.src[t.toks[i-1].end:tok.start], ',') >= 0
+			gap := t.src[t.toks[i-1].end:tok.start]
+			tok.comma = strings.IndexByte(gap, ',') >= 0
+			if strings.Contains(gap, "()") {
+				gap = strings.ReplaceAll(gap, "()", "")
+			}
+			tok.brk = scopeBreak(gap)
 		}
 		tok.contrast = contrastWords[w] || (w == "rather" && next == "than")
-		tok.function = (english.IsStopWord(w) && w != "and" && w != "or") || extraFunctionWords[w] || subjectVerbs[w] ||
+		tok.function = (english.IsStopWord(w) && !contentStopWords[w]) || extraFunctionWords[w] || subjectVerbs[w] ||
 			isNegator(w) || strings.HasSuffix(w, "'s")
-		for _, d := range distanceWords {
-			if strings.HasPrefix(w, d) {
-				tok.distance = true
+		tok.function = tok.function && !tok.method && !t.hyphenated(i) // "events.once", "keep-alive" are names
+		tok.distance = t.distanceAt(i)
+	}
+}
+
+// markQuotes flags the words of quotations ("import is async in the
+// browser" is a myth): a quoted claim is reported, not made. Quotes of one
+// or two words ("type": "module") are names, not claims.
+func (t *text) markQuotes() {
+	open := -1
+	var quotes [][2]int
+	for i := 0; i < len(t.src); {
+		r, size := utf8.DecodeRuneInString(t.src[i:])
+		switch {
+		case r == '“':
+			open = i
+		case r == '”' && open >= 0, r == '"' && open >= 0:
+			quotes = append(quotes, [2]int{open, i})
+			open = -1
+		case r == '"':
+			open = i
+		case r == '\n' && i+1 < len(t.src) && t.src[i+1] == '\n':
+			open = -1 // a quote does not run across paragraphs
+		}
+		i += size
+	}
+	for _, q := range quotes {
+		from, to := t.tokensIn(q[0], q[1])
+		if to-from >= 3 {
+			for k := from; k < to; k++ {
+				t.toks[k].quoted = true
 			}
 		}
-		// "some people think X", "the notes claim X": a reported belief.
-		if reportingVerbs[w] && i > 0 && reporters[t.toks[i-1].lower] {
-			tok.distance = true
+	}
+}
+
+// tokensIn returns the token range [from, to) that lies strictly between
+// the byte offsets open and end (a quote's or a bracket's).
+func (t *text) tokensIn(open, end int) (from, to int) {
+	from = sort.Search(len(t.toks), func(k int) bool { return t.toks[k].start > open })
+	to = sort.Search(len(t.toks), func(k int) bool { return t.toks[k].end > end })
+	return from, max(from, to)
+}
+
+// markParens numbers the parenthesised asides: "(or CJS)" names something
+// the rest of the sentence is not about. An unclosed bracket opens nothing.
+func (t *text) markParens() {
+	group := 0
+	for i := 0; i < len(t.src); i++ {
+		if t.src[i] != '(' {
+			continue
+		}
+		depth, end := 0, -1
+		for j := i; j < len(t.src) && j < i+400; j++ {
+			if c := t.src[j]; c == '(' {
+				depth++
+			} else if c == ')' {
+				depth--
+				if depth == 0 {
+					end = j
+					break
+				}
+			} else if c == '\n' && j+1 < len(t.src) && t.src[j+1] == '\n' {
+				break
+			}
+		}
+		if end < 0 {
+			continue
+		}
+		group++
+		call := i > 0 && isWordRune(rune(t.src[i-1]))
+		from, to := t.tokensIn(i, end)
+		for k := from; k < to; k++ {
+			t.toks[k].paren = group
+			t.toks[k].arg = call
 		}
 	}
 }
@@ -276,6 +500,9 @@ func (t *text) split() {
 	}
 	sentence := 0
 	cur := clause{from: 0, sentence: 0}
+	// bullet: the current sentence is a bullet item, which ends with its line.
+	lead := strings.TrimLeft(t.src[:t.toks[0].start], " \t\n")
+	bullet := lead != "" && strings.IndexAny(lead, "-*•") == 0
 	closeClause := func(to int) {
 		cur.to = to
 		if cur.to > cur.from {
@@ -287,6 +514,13 @@ func (t *text) split() {
 		if i > 0 {
 			gap := t.src[t.toks[i-1].end:t.toks[i].start]
 			end, question := sentenceEnd(gap, t.toks[i-1].lower, t.listNumber(i))
+			if !end && strings.ContainsRune(gap, '\n') && (t.inFence(t.toks[i].start) || strings.Contains(gap, "```") || bullet) {
+				end = true // every line of code, the fence itself, and a bullet item stand alone
+			}
+			if end {
+				after := gap[strings.LastIndexByte(gap, '\n')+1:]
+				bullet = strings.ContainsRune(gap, '\n') && strings.ContainsAny(strings.TrimLeft(after, " \t")+" ", "-*•") && strings.IndexAny(strings.TrimLeft(after, " \t"), "-*•") == 0
+			}
 			if end {
 				if question {
 					cur.question = true
@@ -296,6 +530,11 @@ func (t *text) split() {
 				cur.sentence = sentence
 			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") {
 				closeClause(i)
+			} else if strings.ContainsRune(gap, ':') && t.distanceIn(cur.from, i) {
+				// "but that's wrong: 10 is just the threshold": what follows
+				// the colon is the speaker's own claim.
+				closeClause(i)
+				cur.afterColon = true
 			}
 		}
 		t.toks[i].clause = len(t.clauses)
@@ -305,30 +544,10 @@ func (t *text) split() {
 		cur.question = true
 	}
 	closeClause(len(t.toks))
-	for ci := range t.clauses {
-		c := &t.clauses[ci]
-		fn := 0
-		for i := c.from; i < c.to; i++ {
-			if t.toks[i].function {
-				fn++
-			}
-		}
-		c.listLike = c.to-c.from >= 2 && fn == 0
-	}
-	// Distance markers and questions apply to the whole sentence.
-	for ci := range t.clauses {
-		for i := t.clauses[ci].from; i < t.clauses[ci].to; i++ {
-			if t.toks[i].distance {
-				s := t.clauses[ci].sentence
-				for cj := range t.clauses {
-					if t.clauses[cj].sentence == s {
-						t.clauses[cj].distance = true
-					}
-				}
-				break
-			}
-		}
-	}
+	t.markRepeats()
+	t.markLists()
+	t.markLabels()
+	t.markDistance()
 	for ci := range t.clauses {
 		if t.clauses[ci].question {
 			s := t.clauses[ci].sentence
@@ -339,6 +558,361 @@ func (t *text) split() {
 			}
 		}
 	}
+}
+
+// markRepeats flags the words of every sentence that repeats an earlier
+// one word for word: pasting an answer twice says nothing new, so the
+// copy is not graded (its words stay in Text, and no span points at them).
+func (t *text) markRepeats() {
+	seen := map[string]bool{}
+	var b strings.Builder
+	for from := 0; from < len(t.toks); {
+		s := t.clauses[t.toks[from].clause].sentence
+		to := from
+		b.Reset()
+		for to < len(t.toks) && t.clauses[t.toks[to].clause].sentence == s {
+			b.WriteString(t.toks[to].lower)
+			b.WriteByte(' ')
+			to++
+		}
+		key := b.String()
+		if seen[key] {
+			for i := from; i < to; i++ {
+				t.toks[i].dup = true
+			}
+		}
+		seen[key] = true
+		from = to
+	}
+	// A pasted line that does not end its sentence ("... exit -> refork"
+	// twice) repeats too.
+	lines := map[string]bool{}
+	for i := 0; i < len(t.toks); {
+		end := strings.IndexByte(t.src[t.toks[i].start:], '\n')
+		if end < 0 {
+			end = len(t.src)
+		} else {
+			end += t.toks[i].start
+		}
+		b.Reset()
+		j := i
+		for j < len(t.toks) && t.toks[j].end <= end {
+			b.WriteString(t.toks[j].lower)
+			b.WriteByte(' ')
+			j++
+		}
+		if key := b.String(); lines[key] {
+			for k := i; k < j; k++ {
+				t.toks[k].dup = true
+			}
+		} else {
+			lines[key] = true
+		}
+		i = max(j, i+1)
+	}
+}
+
+// markLabels flags the one to three words that open a sentence and end in
+// a colon ("Handling:", "**Caching**:"): a heading names a topic, it
+// claims nothing.
+func (t *text) markLabels() {
+	start := 0
+	for i := range t.toks {
+		if i > 0 && t.clauses[t.toks[i].clause].sentence != t.clauses[t.toks[i-1].clause].sentence {
+			start = i
+		}
+		if i-start > 2 || i+1 >= len(t.toks) {
+			continue
+		}
+		gap := t.src[t.toks[i].end:t.toks[i+1].start]
+		if !strings.HasPrefix(strings.TrimLeft(gap, "*_`'\""), ":") {
+			continue
+		}
+		heading := true // a noun phrase: "require is CommonJS:" claims
+		for k := start; k <= i; k++ {
+			heading = heading && !t.toks[k].function
+		}
+		for k := start; heading && k <= i; k++ {
+			t.toks[k].label = true
+		}
+	}
+}
+
+// participle reports whether the word is a past participle that states a
+// practice: "validated input", "escaped output" say what is done, where
+// "input, output" only name things.
+func (tok token) participle() bool {
+	return len(tok.lower) > 5 && strings.HasSuffix(tok.lower, "ed") && !tok.method
+}
+
+// claimMark reports whether the text between two words says that one is
+// the other: "→", "->", "=", "=>".
+func claimMark(gap string) bool {
+	return strings.Contains(gap, "→") || strings.Contains(gap, "->") || strings.Contains(gap, "=")
+}
+
+// bareRun reports whether clause c, with fn function words, is a run of
+// five or more names with hardly a function word and no sentence
+// punctuation after it: "cluster pm2 nginx redis kafka".
+func (t *text) bareRun(c clause, fn int) bool {
+	if c.to-c.from < 5 || fn*8 > c.to-c.from {
+		return false
+	}
+	end := len(t.src)
+	if c.to < len(t.toks) {
+		end = t.toks[c.to].start
+	}
+	return !strings.ContainsAny(t.src[t.toks[c.to-1].end:end], ".!?;")
+}
+
+// markLists finds keyword lists. A comma-separated item without a single
+// function word ("static", "tree shaking") names something without saying
+// anything about it. A clause is a list when it has no function word at
+// all and several items, or when most of its three or more items are
+// bare; and a run of bare one-line fragments (bullets) is a list too.
+func (t *text) markLists() {
+	type seg struct{ from, to, fn int }
+	fragments := 0
+	t.markCode()
+	for ci := range t.clauses {
+		c := &t.clauses[ci]
+		if c.code {
+			continue
+		}
+		var segs []seg
+		fn := 0
+		for i := c.from; i < c.to; i++ {
+			if t.toks[i].dup {
+				continue // a repeated line is not part of the list
+			}
+			if len(segs) == 0 || t.toks[i].comma || t.toks[i-1].dup {
+				segs = append(segs, seg{from: i})
+			}
+			segs[len(segs)-1].to = i + 1
+			// An arrow or an equals sign says something about the word
+			// before it: "CJS cycle → partial exports" is a claim.
+			if t.toks[i].function || i > c.from && claimMark(t.src[t.toks[i-1].end:t.toks[i].start]) {
+				segs[len(segs)-1].fn++
+				fn++
+			}
+		}
+		if len(segs) == 0 {
+			continue // all repeated
+		}
+		bare, practices := 0, 0
+		for _, sg := range segs {
+			if sg.fn == 0 {
+				bare++
+			}
+			for i := sg.from; i < sg.to; i++ {
+				if t.toks[i].participle() {
+					practices++
+					break
+				}
+			}
+		}
+		if len(segs) >= 4 && practices >= 4 && practices*5 >= len(segs)*2 {
+			// "Audited deps, validated input, escaped output, hashed
+			// passwords": a terse list of practices, each one a claim.
+			continue
+		}
+		switch {
+		case fn == 0 && len(segs) >= 2, len(segs) == 1 && t.bareRun(*c, fn), len(segs) >= 4 && bare*3 >= len(segs)*2:
+			c.listLike = true
+		case fn == 0:
+			fragments++
+		}
+		if !c.listLike {
+			continue
+		}
+		for _, sg := range segs {
+			if sg.fn == 0 || len(segs) == 1 {
+				for i := sg.from; i < sg.to; i++ {
+					t.toks[i].listItem = true
+				}
+			}
+		}
+	}
+	if fragments < 3 {
+		return
+	}
+	for ci := range t.clauses {
+		c := &t.clauses[ci]
+		if c.listLike || c.code || t.toks[c.from].dup {
+			continue
+		}
+		fn := 0
+		for i := c.from; i < c.to; i++ {
+			if t.toks[i].function {
+				fn++
+			}
+		}
+		if fn == 0 {
+			c.listLike = true
+			for i := c.from; i < c.to; i++ {
+				t.toks[i].listItem = true
+			}
+		}
+	}
+}
+
+// findFences records where ``` code fences open and close.
+func (t *text) findFences() {
+	for i := 0; i+3 <= len(t.src); {
+		j := strings.Index(t.src[i:], "```")
+		if j < 0 {
+			break
+		}
+		t.fences = append(t.fences, i+j)
+		i += j + 3
+	}
+}
+
+// inFence reports whether byte offset off is inside a ``` code block.
+func (t *text) inFence(off int) bool {
+	n := 0
+	for _, f := range t.fences {
+		if f < off {
+			n++
+		}
+	}
+	return n%2 == 1
+}
+
+// codeMarks are written in code and hardly ever in a list of keywords.
+var codeMarks = []string{"=>", "{", "}", ");", "const ", "let ", "await ", "//", "new ", "= require(", "= await"}
+
+// markCode flags the clauses that are code: inside a ``` fence, or
+// written with code punctuation.
+func (t *text) markCode() {
+	inFence := t.inFence
+	for i := range t.toks {
+		tok := &t.toks[i]
+		if !inFence(tok.start) {
+			continue
+		}
+		lineStart := strings.LastIndexByte(t.src[:tok.start], '\n') + 1
+		tok.code = !strings.Contains(t.src[lineStart:tok.start], "//")
+	}
+	for ci := range t.clauses {
+		c := &t.clauses[ci]
+		from, to := t.toks[c.from].start, t.toks[c.to-1].end
+		if to < len(t.src) {
+			to = min(len(t.src), to+2)
+		}
+		if inFence(from) {
+			c.code = true
+			continue
+		}
+		span := t.src[from:to]
+		for _, m := range codeMarks {
+			if strings.Contains(span, m) {
+				c.code = true
+				break
+			}
+		}
+	}
+}
+
+// distanceIn reports whether a token of [from, to) marks distance.
+func (t *text) distanceIn(from, to int) bool {
+	for i := from; i < to; i++ {
+		if t.toks[i].distance {
+			return true
+		}
+	}
+	return false
+}
+
+// distanceAt reports whether token i marks a reported or rejected idea
+// (see mythWords).
+func (t *text) distanceAt(i int) bool {
+	w := t.toks[i].lower
+	prev := func(k int) string {
+		if i-k < 0 {
+			return ""
+		}
+		return t.toks[i-k].lower
+	}
+	for _, d := range mythWords {
+		if strings.HasPrefix(w, d) {
+			return true
+		}
+	}
+	if wrongWords[w] && wrongLeads[prev(1)] {
+		if w == "false" && !falseLeads[prev(1)] && !falseLeads[prev(2)] {
+			return false // "it's false" is usually a value: "exitedAfterDisconnect is false"
+		}
+		return !isNegator(prev(2))
+	}
+	if truthWords[w] && (isNegator(prev(1)) || articles[prev(1)] && isNegator(prev(2))) {
+		return true // "not true", "isn't the case", "not a thing"
+	}
+	if truthWords[w] && (prev(1) == "be" && prev(2) == "would" || prev(1) == "the" && prev(2) == "be" && prev(3) == "would") {
+		return true // "that would be true if emit scheduled listeners"
+	}
+	if reportingVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
+		return true // "don't assume listeners run in parallel"
+	}
+	if reportingVerbs[w] {
+		for k := 1; k <= 3; k++ {
+			p := prev(k)
+			if firstPerson[p] {
+				// "I think" hedges the speaker's own claim; "I thought",
+				// "I used to believe" report an old one.
+				return pastBelief[w]
+			}
+			if reporters[p] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// markDistance spreads a distance marker over its sentence: the clauses
+// before it and those after it up to the speaker's own "but" or "however".
+// A short sentence that only rejects ("That's a myth.", "Not true.")
+// rejects the sentence before it.
+func (t *text) markDistance() {
+	for ci := range t.clauses {
+		c := t.clauses[ci]
+		at := -1
+		for i := c.from; i < c.to; i++ {
+			if t.toks[i].distance {
+				at = i
+				break
+			}
+		}
+		if at < 0 {
+			continue
+		}
+		for cj := ci; cj >= 0 && t.clauses[cj].sentence == c.sentence; cj-- {
+			t.clauses[cj].distance = true
+		}
+		for cj := ci + 1; cj < len(t.clauses) && t.clauses[cj].sentence == c.sentence; cj++ {
+			if contrastOpeners[t.toks[t.clauses[cj].from].lower] || t.clauses[cj].afterColon {
+				break
+			}
+			t.clauses[cj].distance = true
+		}
+		if c.sentence > 0 && t.sentenceLen(c.sentence) <= 6 {
+			for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence >= c.sentence-1; cj-- {
+				t.clauses[cj].distance = true
+			}
+		}
+	}
+}
+
+// sentenceLen counts the words of sentence s.
+func (t *text) sentenceLen(s int) int {
+	n := 0
+	for _, c := range t.clauses {
+		if c.sentence == s {
+			n += c.to - c.from
+		}
+	}
+	return n
 }
 
 // listNumber reports whether token i is the number of a numbered list item.
