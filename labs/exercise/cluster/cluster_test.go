@@ -33,7 +33,6 @@ func find(t *testing.T, id string) *exercise.Exercise {
 
 func TestPrimary(t *testing.T) {
 	exercisetest.Prove(t, find(t, "cluster-primary"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			{Name: "hot-respawn", Fails: cluster.CheckBackoff},
 			{Name: "fixed-delay", Fails: cluster.CheckBackoff},
@@ -45,7 +44,6 @@ func TestPrimary(t *testing.T) {
 
 func TestRollingRestart(t *testing.T) {
 	exercisetest.Prove(t, find(t, "cluster-rolling-restart"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			{Name: "all-at-once", Fails: cluster.CheckRestartNoErrors},
 			{Name: "kill-old", Fails: cluster.CheckRestartNoErrors},
@@ -57,7 +55,6 @@ func TestRollingRestart(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	exercisetest.Prove(t, find(t, "cluster-graceful-shutdown"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			{Name: "exit-at-once", Fails: cluster.CheckDrain},
 			{Name: "no-kill-timeout", Fails: cluster.CheckShutdownStuck},

@@ -10,7 +10,6 @@
 //
 //	func TestDualPackage(t *testing.T) {
 //		exercisetest.Prove(t, find(t, "modules-dual-package"), exercisetest.Proof{
-//			AllNodes: true,
 //			Wrong: []exercisetest.Wrong{{Name: "module-field", Fails: "import { toCelsius } from 'tempconv' works"}},
 //		})
 //	}
@@ -18,19 +17,23 @@
 // Wrong solutions live in the test's package under testdata/<id>/<name>/:
 // files laid over the scaffold, as a learner would have edited it.
 //
+// Prove runs on the node on PATH. That every reference solution also passes
+// on each supported line (22, 24, 26) is ProveOnLines's job, called by a
+// TestSolutionsOnSupportedLines in a file built only with -tags crossline:
+// .ci/run runs those in a pass of their own, so that `go test ./...` stays
+// within its time budget.
+//
 // After every verification it checks /proc: no process of the run may be
 // left.
 package exercisetest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,9 +46,6 @@ import (
 
 // Proof lists what to prove about one exercise.
 type Proof struct {
-	// AllNodes also runs the reference solution on every supported node
-	// binary found (see SupportedNodes).
-	AllNodes bool
 	// Wrong are the plausible wrong solutions.
 	Wrong []Wrong
 }
@@ -70,14 +70,6 @@ func Prove(t *testing.T, ex *exercise.Exercise, p Proof) {
 		r := Verify(t, ex, Dir(t, ex.Scaffold, ex.Solution), exercise.Options{})
 		assertPassed(t, r)
 	})
-	if p.AllNodes {
-		for version, node := range SupportedNodes(t) {
-			t.Run("solution passes on node "+version, func(t *testing.T) {
-				r := Verify(t, ex, Dir(t, ex.Scaffold, ex.Solution), exercise.Options{Node: node})
-				assertPassed(t, r)
-			})
-		}
-	}
 	t.Run("scaffold fails", func(t *testing.T) {
 		r := Verify(t, ex, Dir(t, ex.Scaffold), exercise.Options{})
 		if r.Passed {
@@ -257,62 +249,21 @@ func liveChildren(ppid int) []int {
 	return kids
 }
 
-// NodesEnv lists node binaries to test on, separated by colons; when unset,
-// SupportedNodes looks in the cache the project's CI fills:
-// <user cache dir>/nodedive-node/<version>/package/bin/node.
-const NodesEnv = "NODEDIVE_TEST_NODES"
-
-var (
-	nodesOnce sync.Once
-	nodes     map[string]string
-	nodesLog  []string
-)
-
-// SupportedNodes returns the supported node binaries present (22, 24, 26),
-// by version. Absent ones are logged, not failed: the tests that need a
-// given line use NodeAtLeast. They are looked up once per test binary.
-func SupportedNodes(t *testing.T) map[string]string {
-	t.Helper()
-	nodesOnce.Do(func() {
-		var paths []string
-		if env := os.Getenv(NodesEnv); env != "" {
-			paths = filepath.SplitList(env)
-		} else if cache, err := os.UserCacheDir(); err == nil {
-			paths, _ = filepath.Glob(filepath.Join(cache, "nodedive-node", "*", "package", "bin", "node"))
-		}
-		nodes = map[string]string{}
-		for _, p := range paths {
-			v, err := noderun.Version(context.Background(), p)
-			switch {
-			case err != nil:
-				nodesLog = append(nodesLog, fmt.Sprintf("skipping %s: %v", p, err))
-			case major(v) >= 22:
-				nodes[v] = p
-			}
-		}
-		if len(nodes) == 0 {
-			nodesLog = append(nodesLog, "no supported node binaries found (set "+NodesEnv+")")
-		}
-	})
-	for _, line := range nodesLog {
-		t.Log(line)
-	}
-	return nodes
-}
-
-// NodeAtLeast returns a supported node binary of at least the given major
-// version, or skips the test.
+// NodeAtLeast returns a node of at least minMajor for a mistake that only
+// shows there: "" (the node on PATH) when that one is recent enough, else
+// the oldest supported line that is (nodetest.RequireLines: missing, it
+// skips on a developer's machine and fails under CI=true).
 func NodeAtLeast(t *testing.T, minMajor int) string {
 	t.Helper()
-	for v, p := range SupportedNodes(t) {
-		if major(v) >= minMajor {
-			return p
-		}
-	}
 	if v, err := noderun.Version(context.Background(), ""); err == nil && major(v) >= minMajor {
 		return ""
 	}
-	t.Skipf("needs node %d or later (set %s)", minMajor, NodesEnv)
+	for _, n := range nodetest.RequireLines(t) {
+		if n.Line >= minMajor {
+			return n.Path
+		}
+	}
+	t.Fatalf("no supported line is node %d or later", minMajor)
 	return ""
 }
 

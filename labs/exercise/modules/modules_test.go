@@ -30,7 +30,6 @@ func find(t *testing.T, id string) *exercise.Exercise {
 
 func TestDualPackage(t *testing.T) {
 	exercisetest.Prove(t, find(t, "modules-dual-package"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			// The bundlers' "module" field: Node never reads it.
 			{Name: "module-field", Fails: "import { toCelsius } from 'tempconv' works"},
@@ -46,7 +45,6 @@ func TestDualPackage(t *testing.T) {
 
 func TestESMFromCJS(t *testing.T) {
 	exercisetest.Prove(t, find(t, "modules-esm-from-cjs"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			// require() of the top-level-await module.
 			{Name: "require-rates", Fails: "report.js loads with require()"},
@@ -60,7 +58,6 @@ func TestESMFromCJS(t *testing.T) {
 
 func TestReloadableConfig(t *testing.T) {
 	exercisetest.Prove(t, find(t, "modules-reloadable-config"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			{Name: "stale-reload", Fails: "reload() reads the changed config.json"},
 			{Name: "delete-self", Fails: "code that required config earlier sees the reload"},

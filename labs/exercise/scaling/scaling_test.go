@@ -48,7 +48,6 @@ func find(t *testing.T, id string) *exercise.Exercise {
 
 func TestSessionsInRedis(t *testing.T) {
 	exercisetest.Prove(t, find(t, "scaling-sessions-redis"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			{Name: "write-only", Fails: scaling.CheckSharedLogin},
 			{Name: "no-ttl", Fails: scaling.CheckSessionTTL},
@@ -59,7 +58,6 @@ func TestSessionsInRedis(t *testing.T) {
 
 func TestCacheAside(t *testing.T) {
 	exercisetest.Prove(t, find(t, "scaling-cache-aside"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			{Name: "local-memo", Fails: scaling.CheckCacheHit},
 			{Name: "no-invalidate", Fails: scaling.CheckInvalidate},
@@ -71,7 +69,6 @@ func TestCacheAside(t *testing.T) {
 
 func TestQueue(t *testing.T) {
 	exercisetest.Prove(t, find(t, "scaling-queue"), exercisetest.Proof{
-		AllNodes: true,
 		Wrong: []exercisetest.Wrong{
 			{Name: "build-after-answer", Fails: scaling.CheckQueued},
 			{Name: "peek-then-pop", Fails: scaling.CheckExactlyOnce},

@@ -1,19 +1,14 @@
 package security_test
 
 import (
-	"context"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/exercise"
@@ -180,48 +175,4 @@ func TestObjectAccess(t *testing.T) {
 			{Name: "owner-check-assign", Fails: "a PATCH changes the note and nothing else"},
 		},
 	})
-}
-
-// TestSolutionsOnSupportedNodes proves every reference solution on each
-// supported node line found (22, 24, 26), which Proof.AllNodes would do one
-// verification after the other. Here the exercises of one line are verified
-// at the same time, since their checks mostly wait (a slow client's
-// allowance, a token's expiry, bcrypt, node starting up), and /proc is
-// checked once the line's verifications are all over.
-func TestSolutionsOnSupportedNodes(t *testing.T) {
-	nodes := exercisetest.SupportedNodes(t)
-	if len(nodes) == 0 {
-		t.Skip("no supported node binaries found (set " + exercisetest.NodesEnv + ")")
-	}
-	c, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exercises := c.Topic("security")
-	cache := exercisetest.PackagesCacheDir(t)
-	for _, version := range slices.Sorted(maps.Keys(nodes)) {
-		t.Run("node "+version, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-			defer cancel()
-			reports := make([]*exercise.Report, len(exercises))
-			errs := make([]error, len(exercises))
-			var wg sync.WaitGroup
-			for i, ex := range exercises {
-				dir := exercisetest.Dir(t, ex.Scaffold, ex.Solution)
-				wg.Go(func() {
-					reports[i], errs[i] = ex.Verify(ctx, dir, exercise.Options{Node: nodes[version], CacheDir: cache})
-				})
-			}
-			wg.Wait()
-			exercisetest.AssertNothingLeft(t)
-			for i, ex := range exercises {
-				switch {
-				case errs[i] != nil:
-					t.Errorf("verify %s: %v", ex.ID, errs[i])
-				case !reports[i].Passed:
-					t.Errorf("the reference solution of %s fails on node %s:\n%s", ex.ID, reports[i].Node, exercisetest.Describe(reports[i]))
-				}
-			}
-		})
-	}
 }

@@ -1,0 +1,21 @@
+//go:build crossline
+
+package events_test
+
+import (
+	"testing"
+
+	"github.com/nodedive/nodedive/labs/exercise/catalog"
+	"github.com/nodedive/nodedive/labs/exercise/exercisetest"
+)
+
+// TestSolutionsOnSupportedLines proves every reference solution of the
+// topic on each supported node line. It is built only with -tags
+// crossline: .ci/run runs it in its cross-line pass (see exercisetest).
+func TestSolutionsOnSupportedLines(t *testing.T) {
+	c, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exercisetest.ProveOnLines(t, c.Topic("events"), false)
+}
