@@ -33,6 +33,7 @@ func find(t *testing.T, id string) *exercise.Exercise {
 
 func TestPrimary(t *testing.T) {
 	exercisetest.Prove(t, find(t, "cluster-primary"), exercisetest.Proof{
+		ScaffoldFails: cluster.CheckWorkerCount,
 		Wrong: []exercisetest.Wrong{
 			{Name: "hot-respawn", Fails: cluster.CheckBackoff},
 			{Name: "fixed-delay", Fails: cluster.CheckBackoff},
@@ -44,6 +45,7 @@ func TestPrimary(t *testing.T) {
 
 func TestRollingRestart(t *testing.T) {
 	exercisetest.Prove(t, find(t, "cluster-rolling-restart"), exercisetest.Proof{
+		ScaffoldFails: cluster.CheckRestartOneByOne,
 		Wrong: []exercisetest.Wrong{
 			{Name: "all-at-once", Fails: cluster.CheckRestartNoErrors},
 			{Name: "kill-old", Fails: cluster.CheckRestartNoErrors},

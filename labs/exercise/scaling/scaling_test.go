@@ -58,6 +58,7 @@ func TestSessionsInRedis(t *testing.T) {
 
 func TestCacheAside(t *testing.T) {
 	exercisetest.Prove(t, find(t, "scaling-cache-aside"), exercisetest.Proof{
+		ScaffoldFails: scaling.CheckCacheHit,
 		Wrong: []exercisetest.Wrong{
 			{Name: "local-memo", Fails: scaling.CheckCacheHit},
 			{Name: "no-invalidate", Fails: scaling.CheckInvalidate},
@@ -69,6 +70,7 @@ func TestCacheAside(t *testing.T) {
 
 func TestQueue(t *testing.T) {
 	exercisetest.Prove(t, find(t, "scaling-queue"), exercisetest.Proof{
+		ScaffoldFails: scaling.CheckQueued,
 		Wrong: []exercisetest.Wrong{
 			{Name: "build-after-answer", Fails: scaling.CheckQueued},
 			{Name: "peek-then-pop", Fails: scaling.CheckExactlyOnce},
