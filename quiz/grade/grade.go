@@ -94,6 +94,17 @@ const (
 	centralFloor = 40
 )
 
+// nearlyAll is the share of the target past which an answer missing one
+// central point of three or more is still strong: an answer that says
+// nearly everything else has usually said that point too, in words no form
+// foresaw, and an interviewer hearing it would not mark it down.
+const nearlyAll = 0.9
+
+// thinFloorWeight is the weight of concepts stated as claims (not listed,
+// not only in code) that makes an answer partial even without a central
+// point: a thin answer that says a couple of right things is partial.
+const thinFloorWeight = 2.5
+
 // wrongCap is the highest score of an answer that asserts two
 // misconceptions or more: it is mostly wrong.
 const wrongCap = 35
@@ -198,7 +209,7 @@ func (g *Grader) Grade(answer string) Result {
 		}
 		return false
 	}
-	earned := 0.0
+	earned, stated := 0.0, 0.0
 	centrals, statedCentrals := 0, 0
 	var missingCentral []string
 	for ci, c := range g.concepts {
@@ -221,6 +232,9 @@ func (g *Grader) Grade(answer string) Result {
 				missingCentral = append(missingCentral, c.Label)
 			}
 		}
+		if credit == 1 {
+			stated += c.Weight
+		}
 		if credit > 0 {
 			earned += c.Weight * credit
 			res.Covered = append(res.Covered, ConceptHit{ID: c.ID, Label: c.Label, Weight: c.Weight, Credit: credit, Spans: spans})
@@ -229,11 +243,11 @@ func (g *Grader) Grade(answer string) Result {
 		}
 	}
 	score := int(math.Round(100 * min(1, earned/g.target)))
-	if centrals < g.strongNeeds && score > centralCap {
+	if centrals < g.strongNeeds && score > centralCap && (g.strongNeeds < 3 || centrals < g.strongNeeds-1 || earned < nearlyAll*g.target) {
 		score = centralCap
 		res.Notices = append(res.Notices, fmt.Sprintf("a strong answer states the central points; this one does not say: %s", strings.Join(missingCentral, "; ")))
 	}
-	if statedCentrals > 0 && score < centralFloor {
+	if (statedCentrals > 0 || stated >= thinFloorWeight) && score < centralFloor {
 		// One central point stated as a claim is a partial answer, however
 		// short.
 		score = centralFloor
