@@ -165,7 +165,7 @@ func (g *Grader) Grade(answer string) Result {
 			switch {
 			case !negated && !cl.distance:
 				earn(ci, m, spans)
-			case negated && c.negated >= 0 && direct && m.firm && !cl.distance && !t.ownNegation(m):
+			case negated && c.negated >= 0 && direct && m.firm && !cl.distance && !t.ownNegation(m) && !t.conditional(cl, m):
 				// "sessions don't break" denies the concept; denying a
 				// phrase that is itself negative ("logins don't vanish")
 				// is too tangled to accuse anyone of anything.
@@ -282,6 +282,22 @@ func (g *Grader) Grade(answer string) Result {
 func (t *text) ownNegation(m match) bool {
 	for _, i := range m.words {
 		if t.toks[i].neg {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionWords open a condition: a point denied inside one ("if it
+// doesn't use top-level await") states when something holds, it denies
+// nothing.
+var conditionWords = map[string]bool{"if": true, "unless": true, "when": true, "whether": true, "provided": true}
+
+// conditional reports whether the match sits in a condition opened earlier
+// in its clause.
+func (t *text) conditional(cl clause, m match) bool {
+	for i := cl.from; i < m.from; i++ {
+		if conditionWords[t.toks[i].lower] {
 			return true
 		}
 	}
