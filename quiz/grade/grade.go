@@ -247,9 +247,9 @@ func (g *Grader) Grade(answer string) Result {
 		score = centralCap
 		res.Notices = append(res.Notices, fmt.Sprintf("a strong answer states the central points; this one does not say: %s", strings.Join(missingCentral, "; ")))
 	}
-	if (statedCentrals > 0 || stated >= thinFloorWeight) && score < centralFloor && !t.listLike() {
+	if (statedCentrals > 0 || stated >= thinFloorWeight) && score < centralFloor {
 		// One central point stated as a claim is a partial answer, however
-		// short; a keyword list states nothing, whatever slipped through.
+		// short.
 		score = centralFloor
 	}
 	if t.listLike() {
