@@ -726,7 +726,9 @@ func (t *text) markLists() {
 			continue
 		}
 		for _, sg := range segs {
-			if sg.fn == 0 || len(segs) == 1 {
+			// In a keyword list a two-word item is a name even when one
+			// of its words can be a verb: the "load" of "load balancer".
+			if sg.fn == 0 || len(segs) == 1 || sg.to-sg.from <= 2 {
 				for i := sg.from; i < sg.to; i++ {
 					t.toks[i].listItem = true
 				}
