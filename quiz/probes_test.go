@@ -16,12 +16,16 @@ type probeSet struct {
 	Clean   []string            `yaml:"clean"`
 	Strong  []string            `yaml:"strong"`
 	Partial []string            `yaml:"partial"`
+	// Keywords are bare lists of the question's names: weak, however
+	// many of the right names they drop.
+	Keywords []string `yaml:"keywords"`
 }
 
 // TestMisconceptionProbes checks the rubrics with answers of our own,
 // worded unlike the corpus: each asserting sentence is flagged with its
 // misconception, each right sentence (a negation, a refutation) with
-// nothing, and the strong and partial answers get those verdicts. Every
+// nothing, the strong and partial answers get those verdicts and keyword
+// lists are weak. Every
 // catalogue entry has at least one probe.
 func TestMisconceptionProbes(t *testing.T) {
 	data, err := os.ReadFile("testdata/probes.yaml")
@@ -56,6 +60,11 @@ func TestMisconceptionProbes(t *testing.T) {
 		for _, s := range set.Clean {
 			if got := flaggedIDs(g.Grade(s)); len(got) > 0 {
 				t.Errorf("%s: %q is right, but flagged %v", id, s, got)
+			}
+		}
+		for _, s := range set.Keywords {
+			if r := g.Grade(s); r.Verdict != grade.Weak {
+				t.Errorf("%s: the keyword list %q grades %s (%d), want weak", id, s, r.Verdict, r.Score)
 			}
 		}
 		for want, answers := range map[grade.Verdict][]string{grade.Strong: set.Strong, grade.Partial: set.Partial} {

@@ -766,6 +766,27 @@ func (t *text) topic(ms []mention, cl clause) *mention {
 	return first
 }
 
+// listGoesOn reports whether the comma before token j only separates items
+// of one list that an "or" closes, so that a negation before the list
+// reaches every item: "never plain text, encrypted or a fast hash". A new
+// predicate after the comma ("it uses threads or processes", "and curl or
+// scripts aren't affected") starts with a pronoun or a function word and is
+// its own claim.
+func (t *text) listGoesOn(cl clause, j int, m match, carried bool) bool {
+	if !t.toks[j].comma || t.toks[j].pron || t.toks[j].function || t.toks[j].lower == "and" {
+		return false
+	}
+	if carried {
+		return true
+	}
+	for k := m.to; k < min(m.to+2, cl.to); k++ {
+		if t.toks[k].lower == "or" || t.toks[k].lower == "nor" {
+			return true
+		}
+	}
+	return false
+}
+
 // negated reports whether a negator applies to the claim, following rule 4
 // of the file comment. A subject followed by its verb also bounds the
 // reach: in "No, require is synchronous" the "No" is not about the claim.
@@ -793,7 +814,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	}
 	carried := false
 	for i := m.from - 1; i >= bound; i-- {
-		if t.toks[i+1].brk && !coordinators[t.toks[i+1].lower] {
+		if t.toks[i+1].brk && !coordinators[t.toks[i+1].lower] && !t.listGoesOn(cl, i+1, m, carried) {
 			break
 		}
 		tok := t.toks[i]

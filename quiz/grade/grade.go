@@ -94,6 +94,17 @@ const (
 	centralFloor = 40
 )
 
+// nearlyAll is the share of the target past which an answer missing one
+// central point of three or more is still strong: an answer that says
+// nearly everything else has usually said that point too, in words no form
+// foresaw, and an interviewer hearing it would not mark it down.
+const nearlyAll = 0.9
+
+// thinFloorWeight is the weight of concepts stated as claims (not listed,
+// not only in code) that makes an answer partial even without a central
+// point: a thin answer that says a couple of right things is partial.
+const thinFloorWeight = 2.5
+
 // wrongCap is the highest score of an answer that asserts two
 // misconceptions or more: it is mostly wrong.
 const wrongCap = 35
@@ -154,7 +165,7 @@ func (g *Grader) Grade(answer string) Result {
 			switch {
 			case !negated && !cl.distance:
 				earn(ci, m, spans)
-			case negated && c.negated >= 0 && direct && m.firm && !cl.distance && !t.ownNegation(m):
+			case negated && c.negated >= 0 && direct && m.firm && !cl.distance && !t.ownNegation(m) && !t.conditional(cl, m):
 				// "sessions don't break" denies the concept; denying a
 				// phrase that is itself negative ("logins don't vanish")
 				// is too tangled to accuse anyone of anything.
@@ -198,7 +209,7 @@ func (g *Grader) Grade(answer string) Result {
 		}
 		return false
 	}
-	earned := 0.0
+	earned, stated := 0.0, 0.0
 	centrals, statedCentrals := 0, 0
 	var missingCentral []string
 	for ci, c := range g.concepts {
@@ -221,6 +232,9 @@ func (g *Grader) Grade(answer string) Result {
 				missingCentral = append(missingCentral, c.Label)
 			}
 		}
+		if credit == 1 {
+			stated += c.Weight
+		}
 		if credit > 0 {
 			earned += c.Weight * credit
 			res.Covered = append(res.Covered, ConceptHit{ID: c.ID, Label: c.Label, Weight: c.Weight, Credit: credit, Spans: spans})
@@ -229,11 +243,11 @@ func (g *Grader) Grade(answer string) Result {
 		}
 	}
 	score := int(math.Round(100 * min(1, earned/g.target)))
-	if centrals < g.strongNeeds && score > centralCap {
+	if centrals < g.strongNeeds && score > centralCap && (g.strongNeeds < 3 || centrals < g.strongNeeds-1 || earned < nearlyAll*g.target) {
 		score = centralCap
 		res.Notices = append(res.Notices, fmt.Sprintf("a strong answer states the central points; this one does not say: %s", strings.Join(missingCentral, "; ")))
 	}
-	if statedCentrals > 0 && score < centralFloor {
+	if (statedCentrals > 0 || stated >= thinFloorWeight) && score < centralFloor {
 		// One central point stated as a claim is a partial answer, however
 		// short.
 		score = centralFloor
@@ -268,6 +282,22 @@ func (g *Grader) Grade(answer string) Result {
 func (t *text) ownNegation(m match) bool {
 	for _, i := range m.words {
 		if t.toks[i].neg {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionWords open a condition: a point denied inside one ("if it
+// doesn't use top-level await") states when something holds, it denies
+// nothing.
+var conditionWords = map[string]bool{"if": true, "unless": true, "when": true, "whether": true, "provided": true}
+
+// conditional reports whether the match sits in a condition opened earlier
+// in its clause.
+func (t *text) conditional(cl clause, m match) bool {
+	for i := cl.from; i < m.from; i++ {
+		if conditionWords[t.toks[i].lower] {
 			return true
 		}
 	}

@@ -158,12 +158,12 @@ var (
 	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting"}
 	// wrongWords do when they are the predicate: "that's wrong", "is
 	// false", "a common mistake", but not "a.done is still false".
-	wrongWords = map[string]bool{"wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true}
+	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true}
 	wrongLeads = map[string]bool{
 		"is": true, "are": true, "was": true, "were": true, "that's": true, "it's": true, "thats": true, "its": true,
 		"simply": true, "just": true, "totally": true, "completely": true, "plain": true, "flat": true, "dead": true,
 		"common": true, "classic": true, "typical": true, "frequent": true, "popular": true, "big": true, "also": true,
-		"quite": true, "entirely": true, "actually": true, "being": true,
+		"quite": true, "entirely": true, "actually": true, "being": true, "bad": true, "terrible": true, "dangerous": true,
 	}
 	// falseLeads make "false" a verdict on an idea, not a value.
 	falseLeads = map[string]bool{"that's": true, "thats": true, "that": true, "this": true, "which": true, "simply": true, "completely": true, "totally": true, "entirely": true, "patently": true, "plainly": true}
@@ -726,7 +726,9 @@ func (t *text) markLists() {
 			continue
 		}
 		for _, sg := range segs {
-			if sg.fn == 0 || len(segs) == 1 {
+			// In a keyword list a two-word item is a name even when one
+			// of its words can be a verb: the "load" of "load balancer".
+			if sg.fn == 0 || len(segs) == 1 || sg.to-sg.from <= 2 {
 				for i := sg.from; i < sg.to; i++ {
 					t.toks[i].listItem = true
 				}
