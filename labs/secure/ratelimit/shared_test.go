@@ -15,6 +15,11 @@ func newSharedLimiter(t *testing.T, slots, limit int, window time.Duration, cloc
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The table counts whole milliseconds from its creation: a fake clock
+	// that starts before it, or between two milliseconds, would move a
+	// window by less than a millisecond and round a second left up to the
+	// next one. So the clock starts on a whole second after the table.
+	clock.t = time.Now().Add(time.Second).Truncate(time.Second)
 	store := NewShared(table)
 	store.now = clock.now
 	return &Limiter{Store: store, Limit: limit, Window: window, Now: clock.now}
@@ -23,7 +28,7 @@ func newSharedLimiter(t *testing.T, slots, limit int, window time.Duration, cloc
 // The reset and Retry-After are the seconds left in the client's own
 // window, which started at its first request, as in express-rate-limit.
 func TestSharedLimiterCountsSecondsLeftInTheClientsWindow(t *testing.T) {
-	clock := &fakeClock{t: time.Now()}
+	clock := &fakeClock{}
 	l := newSharedLimiter(t, 64, 2, time.Minute, clock)
 	check := func() Verdict {
 		t.Helper()
@@ -53,7 +58,7 @@ func TestSharedLimiterCountsSecondsLeftInTheClientsWindow(t *testing.T) {
 // A client that finds the table full is refused until the first window
 // around it ends, not let through.
 func TestSharedLimiterRefusesWhenTheTableIsFull(t *testing.T) {
-	clock := &fakeClock{t: time.Now()}
+	clock := &fakeClock{}
 	l := newSharedLimiter(t, shmtable.MinSlots, 100, time.Minute, clock)
 	for i := range shmtable.MinSlots {
 		if v, err := l.Check(context.Background(), fmt.Sprint("client-", i)); err != nil || !v.Allowed {
