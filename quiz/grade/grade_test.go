@@ -378,6 +378,11 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"helmet sanitizes input? No, that's wrong: it sets headers.",
 		"That would be true if helmet sanitized the body; it does not.",
 		"Deleting the cache entry makes require run the file again.",
+		// A claim denied by the next sentence, or shown after a label.
+		"I once assumed helmet sanitizes the body. It doesn't.",
+		"Another one: helmet sanitizes input; it doesn't, it only sets headers.",
+		"Common misunderstanding: that helmet sanitizes the request body. It does not.",
+		"```js\n// helmet sanitizes input   // wrong\n```",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
 			t.Errorf("%q is right but flags %v", answer, mistakes(r))
@@ -393,6 +398,9 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"People say it's fine, but helmet sanitizes input, trust me.": "helmet-sanitizes",
 		"In the browser, import is asynchronous.":                     "browser-async",
 		"require runs again on every call.":                           "reruns",
+		// A denial only reaches the claim it follows.
+		"helmet sanitizes input. It doesn't hurt to add it anyway.": "helmet-sanitizes",
+		"helmet sanitizes the body. Is that enough? It isn't.":      "helmet-sanitizes",
 	} {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {
 			t.Errorf("%q: %s not flagged (got %v)", answer, want, mistakes(r))

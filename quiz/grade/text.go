@@ -530,9 +530,11 @@ func (t *text) split() {
 				cur.sentence = sentence
 			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") {
 				closeClause(i)
-			} else if strings.ContainsRune(gap, ':') && t.distanceIn(cur.from, i) {
+			} else if strings.ContainsRune(gap, ':') && t.distanceIn(cur.from, i) && t.verdictBefore(cur.from, i) {
 				// "but that's wrong: 10 is just the threshold": what follows
-				// the colon is the speaker's own claim.
+				// the colon is the speaker's own claim. After a bare label
+				// ("Common misunderstanding: that workers share memory") it
+				// is the myth itself, and stays in the distanced clause.
 				closeClause(i)
 				cur.afterColon = true
 			}
@@ -548,6 +550,7 @@ func (t *text) split() {
 	t.markLists()
 	t.markLabels()
 	t.markDistance()
+	t.markDenials()
 	for ci := range t.clauses {
 		if t.clauses[ci].question {
 			s := t.clauses[ci].sentence
@@ -804,6 +807,7 @@ func (t *text) markCode() {
 		}
 		if inFence(from) {
 			c.code = true
+			c.distance = c.distance || counterExample(t.src, from)
 			continue
 		}
 		span := t.src[from:to]
@@ -814,6 +818,34 @@ func (t *text) markCode() {
 			}
 		}
 	}
+}
+
+// counterMarks in a code comment say that the line shows what not to do:
+// "import x from './x.js' // SyntaxError", "// ✗ never in a loop".
+var counterMarks = []string{"syntaxerror", "syntax error", "invalid", "not allowed", "wrong", "✗", "❌", "// bad", "// don't", "// never", "won't work", "doesn't work", "not valid", "illegal"}
+
+// counterExample reports whether the line of code at off is marked as a
+// counterexample by its comment; a line shown to be wrong claims nothing.
+func counterExample(src string, off int) bool {
+	start := strings.LastIndexByte(src[:off], '\n') + 1
+	end := strings.IndexByte(src[off:], '\n')
+	if end < 0 {
+		end = len(src)
+	} else {
+		end += off
+	}
+	line := src[start:end]
+	at := strings.Index(line, "//")
+	if at < 0 {
+		return false
+	}
+	comment := strings.ToLower(line[at:])
+	for _, m := range counterMarks {
+		if strings.Contains(comment, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // distanceIn reports whether a token of [from, to) marks distance.
@@ -900,6 +932,80 @@ func (t *text) markDistance() {
 		}
 		if c.sentence > 0 && t.sentenceLen(c.sentence) <= 6 {
 			for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence >= c.sentence-1; cj-- {
+				t.clauses[cj].distance = true
+			}
+		}
+	}
+}
+
+// verdictBefore reports whether the words [from, to) before a colon pass
+// a verdict ("that's wrong", "this is a myth") rather than name a topic
+// ("Common misunderstanding", "Myth #2"): only after a verdict is what
+// follows the colon the speaker's own view. A "that" after the colon
+// reports the myth either way.
+func (t *text) verdictBefore(from, to int) bool {
+	if to < len(t.toks) && t.toks[to].lower == "that" {
+		return false
+	}
+	for i := from; i < to; i++ {
+		w := t.toks[i].lower
+		if verdictVerbs[w] || strings.HasSuffix(w, "'s") || isNegator(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// verdictVerbs pass a verdict in "that is wrong", "those were myths".
+var verdictVerbs = map[string]bool{"is": true, "are": true, "was": true, "were": true, "isnt": true, "thats": true, "its": true, "be": true, "sounds": true, "seems": true}
+
+// denialSubjects open an elliptical denial: "It doesn't.", "They aren't".
+var denialSubjects = map[string]bool{"it": true, "they": true, "that": true, "this": true, "which": true, "he": true, "she": true, "nope": true, "no": true}
+
+// auxiliaries complete a denial with "not": "it does not", "they are not".
+var auxiliaries = map[string]bool{
+	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true,
+	"will": true, "would": true, "can": true, "could": true, "has": true, "have": true, "should": true,
+}
+
+// markDenials finds elliptical denials, a pronoun and a negated auxiliary
+// with nothing after them ("It doesn't.", "they aren't, each is a
+// process", "No, it does not"), and treats the claim they deny as
+// reported: in "assuming it checked the Origin. It doesn't." the speaker
+// states the opposite of the first sentence.
+func (t *text) markDenials() {
+	for ci, c := range t.clauses {
+		i := c.from
+		for i < c.to && (contrastOpeners[t.toks[i].lower] || t.toks[i].lower == "no" || t.toks[i].lower == "and") {
+			i++ // "but it doesn't", "No, it doesn't"
+		}
+		if i >= c.to || !denialSubjects[t.toks[i].lower] {
+			continue
+		}
+		j := i + 1
+		switch {
+		case j < c.to && isNegator(t.toks[j].lower) && t.toks[j].lower != "not" && t.toks[j].lower != "no":
+			j++ // "doesn't", "isnt"
+		case j+1 < c.to && auxiliaries[t.toks[j].lower] && t.toks[j+1].lower == "not":
+			j += 2 // "does not"
+		default:
+			continue
+		}
+		for j < c.to && (t.toks[j].lower == "really" || t.toks[j].lower == "actually" || t.toks[j].lower == "at" || t.toks[j].lower == "all") {
+			j++
+		}
+		ended := j >= c.to || t.toks[j].brk || t.toks[j].comma
+		if !ended {
+			continue
+		}
+		// The denied claim: the clauses before this one in its sentence, or
+		// the whole sentence before when the denial opens its own.
+		target := c.sentence
+		if ci == 0 || t.clauses[ci-1].sentence != c.sentence {
+			target = c.sentence - 1
+		}
+		for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence >= target; cj-- {
+			if t.clauses[cj].sentence == target {
 				t.clauses[cj].distance = true
 			}
 		}
