@@ -379,10 +379,14 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"That would be true if helmet sanitized the body; it does not.",
 		"Deleting the cache entry makes require run the file again.",
 		// A claim denied by the next sentence, or shown after a label.
-		"I once assumed helmet sanitizes the body. It doesn't.",
+		"helmet sanitizes the request body. It doesn't.",
 		"Another one: helmet sanitizes input; it doesn't, it only sets headers.",
 		"Common misunderstanding: that helmet sanitizes the request body. It does not.",
 		"```js\n// helmet sanitizes input   // wrong\n```",
+		// Other people's practice or an appearance, answered by "but".
+		"People assume helmet sanitizes input, but it only sets headers.",
+		"Teams use helmet to sanitize input, but it never touches the body.",
+		"helmet looks like it sanitizes input, but it only sets headers.",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
 			t.Errorf("%q is right but flags %v", answer, mistakes(r))
@@ -401,6 +405,7 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// A denial only reaches the claim it follows.
 		"helmet sanitizes input. It doesn't hurt to add it anyway.": "helmet-sanitizes",
 		"helmet sanitizes the body. Is that enough? It isn't.":      "helmet-sanitizes",
+		"Some say little, but helmet sanitizes the body.":           "helmet-sanitizes",
 	} {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {
 			t.Errorf("%q: %s not flagged (got %v)", answer, want, mistakes(r))

@@ -180,6 +180,8 @@ var (
 		"repeated": true, "taught": true, "guess": true, "guessed": true, "insist": true, "insists": true,
 		"seen": true, "saw": true, "show": true, "shows": true, "suggest": true, "suggests": true,
 		"teach": true, "teaches": true, "state": true, "states": true,
+		"suggested": true, "presented": true, "recommended": true, "advertised": true, "advised": true,
+		"thinking": true, "believing": true, "assuming": true, "mentioned": true,
 	}
 	reporters = map[string]bool{
 		"people": true, "some": true, "many": true, "folks": true, "beginners": true, "notes": true, "developers": true,
@@ -188,6 +190,7 @@ var (
 		"used": true, "might": true, "you'd": true, "would": true, "blogs": true, "posts": true, "guides": true,
 		"you've": true, "they": true, "someone": true, "somebody": true, "most": true, "lot": true,
 		"frequently": true, "widely": true, "popularly": true, "wrongly": true, "mistakenly": true,
+		"easy": true, "teams": true, "companies": true,
 	}
 	// firstPerson reporters are the speaker; only a past belief of theirs
 	// is reported.
@@ -551,6 +554,7 @@ func (t *text) split() {
 	t.markLabels()
 	t.markDistance()
 	t.markDenials()
+	t.markContrasted()
 	for ci := range t.clauses {
 		if t.clauses[ci].question {
 			s := t.clauses[ci].sentence
@@ -1008,6 +1012,49 @@ func (t *text) markDenials() {
 			if t.clauses[cj].sentence == target {
 				t.clauses[cj].distance = true
 			}
+		}
+	}
+}
+
+// practitioners open a sentence about what other people do: "People use
+// one salt for every password, but..."
+var practitioners = map[string]bool{
+	"people": true, "teams": true, "devs": true, "developers": true, "folks": true, "beginners": true,
+	"juniors": true, "candidates": true, "newcomers": true, "someone": true, "somebody": true, "others": true,
+	"companies": true, "tutorials": true,
+}
+
+// appearances say how something seems, not how it is: "looks cheap, but".
+var appearances = map[string]bool{"looks": true, "look": true, "seems": true, "seem": true, "sounds": true, "appears": true, "tempting": true}
+
+// markContrasted reports the first half of a sentence that other people's
+// practice or an appearance opens and the speaker's "but" answers:
+// "People hard-code the secret, but anyone with the repo can then mint
+// tokens", "A worker per request looks cheap but isn't".
+func (t *text) markContrasted() {
+	for ci, c := range t.clauses {
+		if ci > 0 && t.clauses[ci-1].sentence == c.sentence {
+			continue // only a sentence's first clause
+		}
+		reported := false
+		for i := c.from; i < min(c.to, c.from+2); i++ {
+			reported = reported || practitioners[t.toks[i].lower]
+		}
+		for i := c.from; i < c.to; i++ {
+			reported = reported || appearances[t.toks[i].lower]
+		}
+		if !reported {
+			continue
+		}
+		answered := -1
+		for cj := ci + 1; cj < len(t.clauses) && t.clauses[cj].sentence == c.sentence; cj++ {
+			if w := t.toks[t.clauses[cj].from].lower; w == "but" || w == "however" || w == "yet" {
+				answered = cj
+				break
+			}
+		}
+		for cj := ci; answered > 0 && cj < answered; cj++ {
+			t.clauses[cj].distance = true
 		}
 	}
 }
