@@ -123,6 +123,7 @@ func (g *Grader) Grade(answer string) Result {
 	res := Result{Covered: []ConceptHit{}, Missing: []ConceptRef{}, Misconceptions: []MisconceptionHit{}}
 	res.Text, res.Notices, res.Truncated = prepare(answer)
 	t := analyze(res.Text, g.synonyms)
+	t.correctTypos(g.typos)
 	if len(t.toks) == 0 {
 		res.Notices = append(res.Notices, "the answer is empty: write a few sentences as you would say them in an interview")
 	}

@@ -567,3 +567,31 @@ func TestConcurrentGrading(t *testing.T) {
 		}
 	}
 }
+
+// Candidates type fast: a word one edit from a rubric word is read as that
+// word, but only when it is long, plainly written and not code.
+func TestTyposReadAsMeant(t *testing.T) {
+	g := compile(t)
+	for answer, want := range map[string]string{
+		"require is synchonous.":          "require-sync",
+		"require is syncrhonous.":         "require-sync",
+		"require is synchronouss.":        "require-sync",
+		"import is hoisetd.":              "", // "hoist" is too short to correct
+		"require is `synchonous`.":        "", // code is left as written
+		"require is sinchronnous.":        "", // two edits: not a typo of it
+		"require is synchronoux.":         "", // a changed ending is not a typo: it may be another word
+		"each worker has its own memroy.": "", // "memori" is short: left alone
+	} {
+		r := g.Grade(answer)
+		got := slices.Contains(covered(r), want)
+		if want != "" && !got {
+			t.Errorf("%q: %s not credited (got %v)", answer, want, covered(r))
+		}
+		if want == "" && slices.Contains(covered(r), "require-sync") {
+			t.Errorf("%q: credited require-sync from a word it should not correct", answer)
+		}
+	}
+	if r := g.Grade("require is asycnhronous."); !slices.Contains(mistakes(r), "require-async") {
+		t.Errorf("a misspelled misconception is not flagged: %v", mistakes(r))
+	}
+}

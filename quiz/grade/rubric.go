@@ -115,6 +115,7 @@ type word struct {
 	ident  bool   // a code identifier ("isPrimary", "SCHED_RR"): may be a property
 	sep    bool   // the rubric puts a colon or comma before it: "type: module"
 	exact  string // written "emit!": only this very word, not "emits" or "emitting"
+	lower  string // as written in the rubric, for typo correction
 }
 
 // phrase is a compiled phrase: its words and how many other words may sit
@@ -191,6 +192,10 @@ type Grader struct {
 	// rest holds, per phrase, the stems of its other words: a phrase is
 	// only tried when the answer has all of them.
 	rest [][]string
+	// vocab lists the stems the rubric's phrases use, and typos finds the
+	// one a misspelled answer word was meant to be (see typos.go).
+	vocab [][2]string // (word as written, stem)
+	typos typoIndex
 }
 
 // Compile checks a rubric and prepares it for grading. Every error names
@@ -357,6 +362,8 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 	if g.target > total {
 		return nil, fmt.Errorf("target %.1f is more than the total weight %.1f", g.target, total)
 	}
+	g.typos = newTypoIndex(g.vocab)
+	g.vocab = nil
 	return g, nil
 }
 
@@ -410,7 +417,7 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 				// "the fix" stays "the fix", not any "fix".
 				return
 			}
-			w := word{far: first && pi > 0}
+			w := word{far: first && pi > 0, lower: lower}
 			first = false
 			atOnce := lower == "once" && len(p.words) > 0 && p.words[len(p.words)-1].stem == "at"
 			if len(p.words) > 0 && !w.far {
@@ -450,6 +457,11 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 	}
 	p.id = g.phrases
 	g.phrases++
+	for _, w := range p.words {
+		if w.prefix == "" && w.exact == "" && !w.ident && !w.dotted {
+			g.vocab = append(g.vocab, [2]string{w.lower, w.stem})
+		}
+	}
 	var rest []string
 	for _, w := range p.words[1:] {
 		if w.prefix == "" {

@@ -190,7 +190,7 @@ var (
 		"used": true, "might": true, "you'd": true, "would": true, "blogs": true, "posts": true, "guides": true,
 		"you've": true, "they": true, "someone": true, "somebody": true, "most": true, "lot": true,
 		"frequently": true, "widely": true, "popularly": true, "wrongly": true, "mistakenly": true,
-		"easy": true, "teams": true, "companies": true,
+		"easy": true, "teams": true, "companies": true, "you'll": true, "youll": true,
 	}
 	// firstPerson reporters are the speaker; only a past belief of theirs
 	// is reported.
