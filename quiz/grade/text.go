@@ -862,6 +862,12 @@ func (t *text) distanceIn(from, to int) bool {
 	return false
 }
 
+// jwtClaims name a token's claims: "the exp claim" is a field.
+var jwtClaims = map[string]bool{
+	"exp": true, "sub": true, "iss": true, "aud": true, "iat": true, "nbf": true, "jti": true,
+	"jwt": true, "token": true, "custom": true, "registered": true, "expiry": true, "expiration": true, "role": true,
+}
+
 // distanceAt reports whether token i marks a reported or rejected idea
 // (see mythWords).
 func (t *text) distanceAt(i int) bool {
@@ -888,6 +894,9 @@ func (t *text) distanceAt(i int) bool {
 	}
 	if truthWords[w] && (prev(1) == "be" && prev(2) == "would" || prev(1) == "the" && prev(2) == "be" && prev(3) == "would") {
 		return true // "that would be true if emit scheduled listeners"
+	}
+	if jwtClaims[prev(1)] && (w == "claim" || w == "claims") {
+		return false // "no exp claim": a field of a token, not a reported belief
 	}
 	if reportingVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
 		return true // "don't assume listeners run in parallel"
