@@ -137,6 +137,33 @@ func (t *text) determiner(i int) bool {
 // sceneSetters before "nobody" or "nothing" make it a condition.
 var sceneSetters = map[string]bool{"with": true, "if": true, "when": true, "where": true, "while": true}
 
+// brokenBetween reports whether a comma, colon, dash or arrow sits between
+// tokens from-1 and to: "no 'error' listener => throws" is a condition and
+// its result, not a denial.
+func (t *text) brokenBetween(from, to int) bool {
+	for k := from; k <= to && k < len(t.toks); k++ {
+		if t.toks[k].brk {
+			return true
+		}
+	}
+	return false
+}
+
+// consequence reports whether the "or" at token i opens a consequence
+// ("don't remove it, or the process crashes") rather than a list item.
+func (t *text) consequence(i int) bool {
+	if t.toks[i].lower != "or" || !t.toks[i].comma || i+1 >= len(t.toks) {
+		return false
+	}
+	return consequenceOpeners[t.toks[i+1].lower]
+}
+
+// consequenceOpeners start the clause after ", or" that says what happens.
+var consequenceOpeners = map[string]bool{
+	"else": true, "the": true, "it": true, "you": true, "your": true, "we": true, "they": true,
+	"node": true, "this": true, "that": true, "otherwise": true,
+}
+
 // coordinators carry a negation over to the next item: "never X or Y".
 var coordinators = map[string]bool{"or": true, "nor": true}
 
@@ -814,7 +841,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	}
 	carried := false
 	for i := m.from - 1; i >= bound; i-- {
-		if t.toks[i+1].brk && !coordinators[t.toks[i+1].lower] && !t.listGoesOn(cl, i+1, m, carried) {
+		if t.toks[i+1].brk && (!coordinators[t.toks[i+1].lower] || t.consequence(i+1)) && !t.listGoesOn(cl, i+1, m, carried) {
 			break
 		}
 		tok := t.toks[i]
@@ -849,6 +876,12 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		if m.from-i <= reach || carried {
 			return true
 		}
+	}
+	if gov != nil && gov.to <= m.from && gov.from > cl.from && gov.subjectPos && t.toks[gov.from-1].lower == "no" && !t.toks[gov.from].brk &&
+		(gov.from-1 == cl.from || t.toks[gov.from-1].brk) && !t.brokenBetween(gov.to, m.from) {
+		// "No worker needs its own port": a "no" that opens the subject
+		// denies what is said of it.
+		return true
 	}
 	if gov != nil && gov.from >= m.to {
 		// "The fix isn't sticky sessions": the claim comes first, and the

@@ -387,10 +387,22 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"People assume helmet sanitizes input, but it only sets headers.",
 		"Teams use helmet to sanitize input, but it never touches the body.",
 		"helmet looks like it sanitizes input, but it only sets headers.",
+		// A verdict with an article, "get wrong", a denial mid-sentence,
+		// a denied reason, a "not just" with nothing after it.
+		"Relying on helmet to sanitize input is a mistake; it sets headers.",
+		"What people get wrong is that helmet sanitizes input.",
+		"people assume helmet sanitizes input, it doesn't, it sets headers",
+		"Headers appear, and that isn't because helmet sanitizes input.",
+		"emit is not just asynchronously scheduled, it runs the listeners now.",
+		"Older docs say import is CommonJS, but it is ESM.",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
 			t.Errorf("%q is right but flags %v", answer, mistakes(r))
 		}
+	}
+	// After a denial the speaker speaks for themself again.
+	if r := g.Grade("people assume helmet sanitizes input, it doesn't, and import is static"); !slices.Contains(covered(r), "static") {
+		t.Errorf("the claim after a denial is not credited: %v", covered(r))
 	}
 	// Rejecting the myth states the concept it gets wrong.
 	if r := g.Grade("It's a myth that helmet sanitizes the body."); !slices.Contains(covered(r), "headers") {
@@ -593,5 +605,19 @@ func TestTyposReadAsMeant(t *testing.T) {
 	}
 	if r := g.Grade("require is asycnhronous."); !slices.Contains(mistakes(r), "require-async") {
 		t.Errorf("a misspelled misconception is not flagged: %v", mistakes(r))
+	}
+}
+
+// A "no" that opens the subject denies what is said of it; a "no" cut off
+// by a comma or an arrow does not.
+func TestNoOpensTheSubject(t *testing.T) {
+	g := compile(t)
+	if r := g.Grade("No worker process shares memory with another one."); len(r.Misconceptions) > 0 {
+		t.Errorf("a denied subject's claim is flagged: %v", mistakes(r))
+	}
+	for _, answer := range []string{"No, worker processes share memory.", "no worker restarts => worker processes share memory"} {
+		if r := g.Grade(answer); !slices.Contains(mistakes(r), "share-memory") {
+			t.Errorf("%q: share-memory not flagged (got %v)", answer, mistakes(r))
+		}
 	}
 }

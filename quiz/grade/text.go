@@ -181,7 +181,13 @@ var (
 		"seen": true, "saw": true, "show": true, "shows": true, "suggest": true, "suggests": true,
 		"teach": true, "teaches": true, "state": true, "states": true,
 		"suggested": true, "presented": true, "recommended": true, "advertised": true, "advised": true,
-		"thinking": true, "believing": true, "assuming": true, "mentioned": true,
+		"worry": true, "worries": true, "fear": true, "fears": true, "thinking": true, "believing": true, "assuming": true, "mentioned": true,
+	}
+	// beliefVerbs report after a negator too: "don't assume", "never
+	// think"; "is not seen by emit" or "without much worry" do not.
+	beliefVerbs = map[string]bool{
+		"think": true, "thinks": true, "believe": true, "believes": true, "assume": true, "assumes": true,
+		"expect": true, "expects": true, "imagine": true, "suppose": true, "guess": true, "claim": true, "claims": true,
 	}
 	reporters = map[string]bool{
 		"people": true, "some": true, "many": true, "folks": true, "beginners": true, "notes": true, "developers": true,
@@ -190,7 +196,8 @@ var (
 		"used": true, "might": true, "you'd": true, "would": true, "blogs": true, "posts": true, "guides": true,
 		"you've": true, "they": true, "someone": true, "somebody": true, "most": true, "lot": true,
 		"frequently": true, "widely": true, "popularly": true, "wrongly": true, "mistakenly": true,
-		"easy": true, "teams": true, "companies": true, "you'll": true, "youll": true,
+		"easy": true, "teams": true, "companies": true, "docs": true, "documentation": true, "books": true,
+		"courses": true, "answers": true, "you'll": true, "youll": true,
 	}
 	// firstPerson reporters are the speaker; only a past belief of theirs
 	// is reported.
@@ -386,7 +393,9 @@ func (t *text) mark() {
 		switch {
 		case w == "none" && policyName(t.src, t.toks, i):
 			// "NODE_CLUSTER_SCHED_POLICY=none", "'none' mode": a name.
-		case isNegator(w) && !negationExceptions[next]:
+		case isNegator(w) && (!negationExceptions[next] || !t.goesOn(i+2)):
+			// "not only X but also Y" still says X; "X is not just a
+			// warning" denies it.
 			tok.neg = true
 		case w == "instead" && next == "of", w == "rather" && next == "than", w == "unlike":
 			tok.neg = true
@@ -502,6 +511,7 @@ func (t *text) split() {
 		return
 	}
 	sentence := 0
+	ownViewAt := -1
 	cur := clause{from: 0, sentence: 0}
 	// bullet: the current sentence is a bullet item, which ends with its line.
 	lead := strings.TrimLeft(t.src[:t.toks[0].start], " \t\n")
@@ -533,6 +543,15 @@ func (t *text) split() {
 				cur.sentence = sentence
 			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") {
 				closeClause(i)
+			} else if t.toks[i].brk && t.denialEnd(i) > i {
+				// "people assume X helps, it doesn't, emit has already
+				// returned": the denial is a clause of its own, and what
+				// follows it is the speaker's view.
+				closeClause(i)
+				ownViewAt = t.denialEnd(i)
+			} else if i == ownViewAt {
+				closeClause(i)
+				cur.afterColon = true
 			} else if strings.ContainsRune(gap, ':') && t.distanceIn(cur.from, i) && t.verdictBefore(cur.from, i) {
 				// "but that's wrong: 10 is just the threshold": what follows
 				// the colon is the speaker's own claim. After a bare label
@@ -555,6 +574,7 @@ func (t *text) split() {
 	t.markDistance()
 	t.markDenials()
 	t.markContrasted()
+	t.markDeniedReasons()
 	for ci := range t.clauses {
 		if t.clauses[ci].question {
 			s := t.clauses[ci].sentence
@@ -883,6 +903,12 @@ func (t *text) distanceAt(i int) bool {
 			return true
 		}
 	}
+	if w == "wrong" && (prev(1) == "get" || prev(1) == "gets" || prev(1) == "got" || prev(1) == "getting") {
+		return true // "what people get wrong is thinking..."
+	}
+	if wrongWords[w] && articles[prev(1)] && wrongLeads[prev(2)] && w != "false" {
+		return !isNegator(prev(3)) // "is a mistake", "it's a bad idea" (not "isn't a mistake")
+	}
 	if wrongWords[w] && wrongLeads[prev(1)] {
 		if w == "false" && !falseLeads[prev(1)] && !falseLeads[prev(2)] {
 			return false // "it's false" is usually a value: "exitedAfterDisconnect is false"
@@ -898,8 +924,11 @@ func (t *text) distanceAt(i int) bool {
 	if jwtClaims[prev(1)] && (w == "claim" || w == "claims") {
 		return false // "no exp claim": a field of a token, not a reported belief
 	}
-	if reportingVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
+	if beliefVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
 		return true // "don't assume listeners run in parallel"
+	}
+	if (w == "show" || w == "shows") && i+1 < len(t.toks) && t.toks[i+1].lower == "up" {
+		return false // "failures show up as rejections" reports nothing
 	}
 	if reportingVerbs[w] {
 		for k := 1; k <= 3; k++ {
@@ -951,6 +980,22 @@ func (t *text) markDistance() {
 	}
 }
 
+// goesOn reports whether the sentence from token i goes on with "but" or
+// "also", as "not only X but also Y" does.
+func (t *text) goesOn(i int) bool {
+	for k := i; k < len(t.toks) && k < i+25; k++ {
+		if k > i {
+			if end, _ := sentenceEnd(t.src[t.toks[k-1].end:t.toks[k].start], t.toks[k-1].lower, false); end {
+				return false
+			}
+		}
+		if w := t.toks[k].lower; w == "but" || w == "also" || w == "too" || w == "well" {
+			return true
+		}
+	}
+	return false
+}
+
 // verdictBefore reports whether the words [from, to) before a colon pass
 // a verdict ("that's wrong", "this is a myth") rather than name a topic
 // ("Common misunderstanding", "Myth #2"): only after a verdict is what
@@ -979,6 +1024,33 @@ var denialSubjects = map[string]bool{"it": true, "they": true, "that": true, "th
 var auxiliaries = map[string]bool{
 	"do": true, "does": true, "did": true, "is": true, "are": true, "was": true, "were": true,
 	"will": true, "would": true, "can": true, "could": true, "has": true, "have": true, "should": true,
+}
+
+// denialEnd returns the index after an elliptical denial starting at
+// token i ("it doesn't", "they are not really"), or -1 when none starts
+// there or words follow it in the same stretch (then it denies those).
+func (t *text) denialEnd(i int) int {
+	if i >= len(t.toks) || !denialSubjects[t.toks[i].lower] || t.toks[i].lower == "no" || t.toks[i].lower == "nope" {
+		return -1
+	}
+	j := i + 1
+	switch {
+	case j < len(t.toks) && isNegator(t.toks[j].lower) && t.toks[j].lower != "not" && t.toks[j].lower != "no":
+		j++
+	case j+1 < len(t.toks) && auxiliaries[t.toks[j].lower] && t.toks[j+1].lower == "not":
+		j += 2
+	default:
+		return -1
+	}
+	for j < len(t.toks) && (t.toks[j].lower == "really" || t.toks[j].lower == "actually") {
+		j++
+	}
+	if j < len(t.toks) && !t.toks[j].brk {
+		if end, _ := sentenceEnd(t.src[t.toks[j-1].end:t.toks[j].start], t.toks[j-1].lower, false); !end {
+			return -1
+		}
+	}
+	return j
 }
 
 // markDenials finds elliptical denials, a pronoun and a negated auxiliary
@@ -1064,6 +1136,25 @@ func (t *text) markContrasted() {
 		}
 		for cj := ci; answered > 0 && cj < answered; cj++ {
 			t.clauses[cj].distance = true
+		}
+	}
+}
+
+// markDeniedReasons reports the reason a negated verb denies: in "the
+// port sharing isn't because workers are threads" the speaker does not
+// say that workers are threads.
+func (t *text) markDeniedReasons() {
+	for ci := 1; ci < len(t.clauses); ci++ {
+		c, prev := t.clauses[ci], t.clauses[ci-1]
+		if prev.sentence != c.sentence || t.toks[c.from].lower != "because" {
+			continue
+		}
+		last := prev.to - 1
+		for last > prev.from && adverbs[t.toks[last].lower] {
+			last-- // "isn't really because"
+		}
+		if w := t.toks[last].lower; isNegator(w) && w != "no" && w != "without" {
+			t.clauses[ci].distance = true
 		}
 	}
 }
