@@ -101,14 +101,14 @@ func policyName(src string, toks []token, i int) bool {
 		if strings.ContainsAny(gap, "='\"`") {
 			return true
 		}
-		if p := toks[i-1].lower; p == "policy" || p == "mode" || p == "option" {
+		if p := toks[i-1].lower; p == "policy" || p == "mode" || p == "option" || p == "under" {
 			return true
 		}
 	} else if toks[i].start > 0 && strings.ContainsAny(src[toks[i].start-1:toks[i].start], "='\"`") {
 		return true
 	}
 	if i+1 < len(toks) {
-		if n := toks[i+1].lower; n == "mode" || n == "policy" {
+		if n := toks[i+1].lower; n == "mode" || n == "policy" || n == "means" {
 			return true
 		}
 	}
