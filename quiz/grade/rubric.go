@@ -212,7 +212,7 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, v := range variants {
+			for _, v := range spellings(variants) {
 				p, err := g.compilePhrase(v)
 				if err != nil {
 					return nil, err
@@ -395,6 +395,67 @@ func substituteTerms(s string, terms map[string][]string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// contractions pair each contracted negation with its spelled-out form.
+var contractions = [][2]string{
+	{"don't", "do not"}, {"doesn't", "does not"}, {"didn't", "did not"}, {"isn't", "is not"},
+	{"aren't", "are not"}, {"wasn't", "was not"}, {"weren't", "were not"}, {"won't", "will not"},
+	{"can't", "cannot"}, {"can't", "can not"}, {"shouldn't", "should not"}, {"wouldn't", "would not"},
+	{"hasn't", "has not"}, {"haven't", "have not"}, {"needn't", "need not"},
+}
+
+// spellings adds, for every phrase with a negation, the other spelling of
+// it: a rubric that says "don't need" also matches "do not need", and the
+// other way round, so no rubric has to list both.
+func spellings(variants []string) []string {
+	out := variants
+	seen := map[string]bool{}
+	for _, v := range variants {
+		seen[v] = true
+	}
+	for _, v := range variants {
+		lower := strings.ToLower(v)
+		for _, c := range contractions {
+			for _, pair := range [][2]string{{c[0], c[1]}, {c[1], c[0]}} {
+				if !containsWords(lower, pair[0]) {
+					continue
+				}
+				alt := replaceWords(lower, pair[0], pair[1])
+				if !seen[alt] {
+					seen[alt] = true
+					out = append(out, alt)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// containsWords reports whether words occur in s as whole words.
+func containsWords(s, words string) bool {
+	return replaceWords(s, words, "\x00") != s
+}
+
+// replaceWords replaces whole-word occurrences of old in s.
+func replaceWords(s, old, repl string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		before := i == 0 || !isWordRune(rune(s[i-1]))
+		after := i+len(old) == len(s) || !isWordRune(rune(s[i+len(old)]))
+		b.WriteString(s[:i])
+		if before && after {
+			b.WriteString(repl)
+		} else {
+			b.WriteString(s[i : i+len(old)])
+		}
+		s = s[i+len(old):]
+	}
 }
 
 // compilePhrase turns "import()" or "share the memory" into stemmed words,

@@ -136,6 +136,13 @@ var noObjects = map[string]bool{
 // negationExceptions follow a negator and cancel it: "not only X" still says X.
 var negationExceptions = map[string]bool{"only": true, "just": true, "merely": true, "matter": true}
 
+// negativeParticiples deny what follows them, so a negator before one
+// affirms it: "not limited to CommonJS", "not forbidden in CommonJS".
+var negativeParticiples = map[string]bool{
+	"prevented": true, "forbidden": true, "restricted": true, "limited": true, "disallowed": true,
+	"banned": true, "prohibited": true,
+}
+
 // pronouns point back at the subject of the previous clause or sentence.
 var pronouns = map[string]bool{
 	"it": true, "it's": true, "they": true, "they're": true,
@@ -158,7 +165,7 @@ var (
 	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting"}
 	// wrongWords do when they are the predicate: "that's wrong", "is
 	// false", "a common mistake", but not "a.done is still false".
-	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true}
+	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true, "dangerous": true, "risky": true, "backwards": true, "insecure": true}
 	wrongLeads = map[string]bool{
 		"is": true, "are": true, "was": true, "were": true, "that's": true, "it's": true, "thats": true, "its": true,
 		"simply": true, "just": true, "totally": true, "completely": true, "plain": true, "flat": true, "dead": true,
@@ -393,6 +400,9 @@ func (t *text) mark() {
 		switch {
 		case w == "none" && policyName(t.src, t.toks, i):
 			// "NODE_CLUSTER_SCHED_POLICY=none", "'none' mode": a name.
+		case isNegator(w) && negativeParticiples[next]:
+			// "is not prevented from importing CommonJS" denies a denial:
+			// what follows is affirmed.
 		case isNegator(w) && (!negationExceptions[next] || !t.goesOn(i+2)):
 			// "not only X but also Y" still says X; "X is not just a
 			// warning" denies it.
@@ -902,6 +912,9 @@ func (t *text) distanceAt(i int) bool {
 		if strings.HasPrefix(w, d) {
 			return true
 		}
+	}
+	if w == "false" && i+1 < len(t.toks) && t.toks[i+1].lower == "that" && wrongLeads[prev(1)] {
+		return true // "it's false that workers share memory"
 	}
 	if w == "wrong" && (prev(1) == "get" || prev(1) == "gets" || prev(1) == "got" || prev(1) == "getting") {
 		return true // "what people get wrong is thinking..."
