@@ -149,6 +149,12 @@ func (t *text) brokenBetween(from, to int) bool {
 	return false
 }
 
+// gerund reports whether a word is an -ing form: "not coming", but not
+// "not bring" or "not string".
+func gerund(w string) bool {
+	return len(w) > 5 && strings.HasSuffix(w, "ing") && w != "string" && w != "spring" && w != "during"
+}
+
 // consequence reports whether the "or" at token i opens a consequence
 // ("don't remove it, or the process crashes") rather than a list item.
 func (t *text) consequence(i int) bool {
@@ -856,10 +862,10 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 			return true
 		}
 		reach := negationWindow
-		if tok.lower == "not" && i+1 < m.from && strings.HasSuffix(t.toks[i+1].lower, "ing") {
+		if tok.lower == "not" && i+1 < m.from && gerund(t.toks[i+1].lower) {
 			continue // "any client not coming from trusted.com gets a 403"
 		}
-		if tok.lower == "without" && i+1 < len(t.toks) && strings.HasSuffix(t.toks[i+1].lower, "ing") && m.from-i <= 2 {
+		if tok.lower == "without" && i+1 < len(t.toks) && gerund(t.toks[i+1].lower) && m.from-i <= 2 {
 			return true // "without running the code again" denies the running
 		}
 		if t.determiner(i) {
