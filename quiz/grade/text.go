@@ -367,6 +367,10 @@ func analyze(src string, syn map[string]string) *text {
 		if n := len(t.toks); n > 0 && hyphenPrefixes[t.toks[n-1].lower] && src[t.toks[n-1].end:start] == "-" {
 			tok.prefixed = true
 		}
+		// Snowball folds "important" into "import": keep the adjective apart.
+		if strings.HasPrefix(lower, "importan") {
+			tok.stem = "importan"
+		}
 		// "at once" means "at the same time": it says nothing about once().
 		if n := len(t.toks); n > 0 && lower == "once" && (t.toks[n-1].lower == "at" || t.toks[n-1].lower == "for") {
 			tok.stem = "at once"
