@@ -11,15 +11,16 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against; the dev split, the first held-out set,
-// graded once sealed and then released for tuning; and the test split, a
-// second blind set written and labelled while the grader was tuned on the
-// other two, graded once when the tuning was over and never used to
+// rubrics were written against; the dev and dev2 splits, earlier held-out
+// sets, each graded once sealed and then released for tuning; and the test
+// split, a third blind set written and labelled while the grader was tuned
+// on the others, graded once when the tuning was over and never used to
 // change the grader.
 const (
 	tuneFile = "testdata/corpus/tune.jsonl"
 	devFile  = "testdata/corpus/dev.jsonl"
 	dev2File = "testdata/corpus/dev2.jsonl"
+	testFile = "testdata/corpus/test.jsonl"
 )
 
 // bar is what a split is held to.
@@ -30,20 +31,19 @@ type bar struct {
 	maxFalseAlarms float64
 }
 
-// issueBar is the bar of issue 12. The tuning split is held to it, and so
-// is the dev split: after its release the grader reached it there (94.3%
-// agreement, recall 92.9%, no false alarm), so falling below it is a
-// regression.
+// issueBar is the bar of issue 12. The splits the grader was tuned on are
+// held to it (tune 97.8%, dev 95.9%, dev2 93.7% agreement when round 3
+// ended), so falling below it is a regression.
 var issueBar = bar{minAgreement: 0.90, maxStrongWeak: 0, minRecall: 0.90, maxFalseAlarms: 0.02}
 
 // heldOutFloor is what the grader measured on the test split the one time
-// it was graded (270 answers; see testdata/corpus/README.md): 218/270
-// agreement, 4 strong<->weak, recall 108/169, false alarms 14/187. That is
+// it was graded (270 answers; see testdata/corpus/README.md): 226/270
+// agreement, 1 strong<->weak, recall 147/191, false alarms 12/185. That is
 // below issueBar, and the test does not pretend otherwise: it only keeps a
 // change of the grader from doing worse on answers it was not tuned on.
 // Raise it when the grader improves; never tune against the split's
 // answers (a new sealed split is the way to measure a tuned grader).
-var heldOutFloor = bar{minAgreement: 218.0 / 270, maxStrongWeak: 4, minRecall: 108.0 / 169, maxFalseAlarms: 14.0 / 187}
+var heldOutFloor = bar{minAgreement: 226.0 / 270, maxStrongWeak: 1, minRecall: 147.0 / 191, maxFalseAlarms: 12.0 / 185}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -77,7 +77,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, heldOutFloor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"test", testFile, heldOutFloor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -111,7 +111,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File}
+	files := []string{tuneFile, devFile, dev2File, testFile}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {

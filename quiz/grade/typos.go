@@ -190,12 +190,22 @@ func osaDistance(a, b string) int {
 // correctTypos rewrites the stems of misspelled words to the rubric words
 // they stand for. Code, names and file extensions are left as written.
 func (t *text) correctTypos(ix typoIndex) {
+	type fix struct {
+		stem string
+		ok   bool
+	}
+	seen := map[string]fix{} // an answer repeats its words: look each up once
 	for i := range t.toks {
 		tok := &t.toks[i]
 		if tok.ident || tok.method || tok.code || tok.ext || tok.member || tok.call || t.backticked(i) {
 			continue
 		}
-		fixed, ok := ix.correct(tok.lower, tok.stem)
+		f, done := seen[tok.lower]
+		if !done {
+			f.stem, f.ok = ix.correct(tok.lower, tok.stem)
+			seen[tok.lower] = f
+		}
+		fixed, ok := f.stem, f.ok
 		if !ok || fixed == tok.stem {
 			continue
 		}
