@@ -399,10 +399,21 @@ func substituteTerms(s string, terms map[string][]string) ([]string, error) {
 
 // contractions pair each contracted negation with its spelled-out form.
 var contractions = [][2]string{
-	{"don't", "do not"}, {"doesn't", "does not"}, {"didn't", "did not"}, {"isn't", "is not"},
-	{"aren't", "are not"}, {"wasn't", "was not"}, {"weren't", "were not"}, {"won't", "will not"},
-	{"can't", "cannot"}, {"can't", "can not"}, {"shouldn't", "should not"}, {"wouldn't", "would not"},
-	{"hasn't", "has not"}, {"haven't", "have not"}, {"needn't", "need not"},
+	{"don't", "do not"},
+	{"doesn't", "does not"},
+	{"didn't", "did not"},
+	{"isn't", "is not"},
+	{"aren't", "are not"},
+	{"wasn't", "was not"},
+	{"weren't", "were not"},
+	{"won't", "will not"},
+	{"can't", "cannot"},
+	{"can't", "can not"},
+	{"shouldn't", "should not"},
+	{"wouldn't", "would not"},
+	{"hasn't", "has not"},
+	{"haven't", "have not"},
+	{"needn't", "need not"},
 }
 
 // spellings adds, for every phrase with a negation, the other spelling of

@@ -93,11 +93,11 @@ func (n nearIndex) lookup(s string) (string, bool) {
 			if !plausibleTypo(s, k) {
 				continue // the index also proposes strings two edits away
 			}
-			if stem := n.known[k]; found != "" && found != stem {
+			stem := n.known[k]
+			if found != "" && found != stem {
 				return false // ambiguous: leave the word alone
-			} else {
-				found = stem
 			}
+			found = stem
 		}
 		return true
 	}
@@ -136,12 +136,12 @@ var realWords = map[string]bool{
 }
 
 // plausibleTypo reports whether s is k mistyped the way fast typists do:
-// two neighbours swapped ("wihtout"), a letter doubled or undoubled
-// ("proccess", "conection"), anywhere but the first letter; or, in a word
-// of eight letters or more, one letter changed, added or left out inside
-// it ("seperate"). Edits that turn one English word into another, such as
-// "writing" and "waiting" or "listened" and "listener", mostly change a
-// short word or an ending, so those are never read as typos.
+// two neighbours swapped ("wihtout"), or a letter of a pair typed once or
+// one letter typed twice, anywhere but the first letter; or, in a word of
+// eight letters or more, one letter changed, added or left out inside it.
+// Edits that turn one English word into another, such as "writing" and
+// "waiting" or "listened" and "listener", mostly change a short word or
+// an ending, so those are never read as typos.
 func plausibleTypo(s, k string) bool {
 	if s[0] != k[0] || osaDistance(s, k) != 1 {
 		return false
