@@ -8,6 +8,7 @@ import (
 
 	"github.com/nodedive/nodedive/internal/noderun/nodetest"
 	"github.com/nodedive/nodedive/labs/exercise"
+	"github.com/nodedive/nodedive/labs/exercise/catalog"
 )
 
 // ProveOnLines verifies the reference solution of every exercise on the
@@ -59,4 +60,15 @@ func ProveOnLines(t *testing.T, exercises []*exercise.Exercise, together bool) {
 			}
 		})
 	}
+}
+
+// ProveTopicOnLines is ProveOnLines for every exercise of one topic of the
+// catalogue: each topic package's cross-line test is this one call.
+func ProveTopicOnLines(t *testing.T, topic string, together bool) {
+	t.Helper()
+	c, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ProveOnLines(t, c.Topic(topic), together)
 }
