@@ -154,6 +154,7 @@ func newFastServer(w *Worker, app *App) *fastServer {
 }
 
 func (f *fastServer) serve(ln net.Listener) {
+	ln = lingerListener{ln}
 	if f.s.TLSConfig != nil {
 		ln = tls.NewListener(ln, f.s.TLSConfig)
 	}
