@@ -51,7 +51,7 @@ func (c *lingerConn) Close() error {
 			return
 		}
 		go func() {
-			_ = c.Conn.SetReadDeadline(time.Now().Add(lingerFor))
+			_ = c.SetReadDeadline(time.Now().Add(lingerFor))
 			_, _ = io.CopyN(io.Discard, c.Conn, lingerMax)
 			_ = c.Conn.Close()
 		}()
