@@ -11,16 +11,13 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against; the dev and dev2 splits, earlier held-out
-// sets, each graded once sealed and then released for tuning; and the test
-// split, a third blind set written and labelled while the grader was tuned
-// on the others, graded once when the tuning was over and never used to
-// change the grader.
+// rubrics were written against; the dev, dev2 and dev3 splits, earlier
+// held-out sets, each graded once sealed and then released for tuning.
 const (
 	tuneFile = "testdata/corpus/tune.jsonl"
 	devFile  = "testdata/corpus/dev.jsonl"
 	dev2File = "testdata/corpus/dev2.jsonl"
-	testFile = "testdata/corpus/test.jsonl"
+	dev3File = "testdata/corpus/dev3.jsonl"
 )
 
 // bar is what a split is held to.
@@ -77,7 +74,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"test", testFile, heldOutFloor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, heldOutFloor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -111,7 +108,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, testFile}
+	files := []string{tuneFile, devFile, dev2File, dev3File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
