@@ -109,6 +109,14 @@ const thinFloorWeight = 2.5
 // misconceptions or more: it is mostly wrong.
 const wrongCap = 35
 
+// solidWithTwoWrong is the score, before penalties, from which an answer
+// with exactly two misconceptions is still partial rather than weak: it
+// states (nearly) everything a strong answer states, so an interviewer
+// hears a solid answer with two mistakes in it, not a wrong one. The blind
+// raters of the later corpus rounds graded such answers partial and thin
+// ones with two mistakes weak (testdata/corpus/README.md).
+const solidWithTwoWrong = centralCap
+
 // listCredit is the credit for a concept named in a keyword list instead of
 // a sentence.
 const listCredit = 0.25
@@ -268,6 +276,9 @@ func (g *Grader) Grade(answer string) Result {
 	}
 	res.Score = min(100, max(0, score-penalty(res.Misconceptions)))
 	switch n := len(res.Misconceptions); {
+	case n == 2 && score >= solidWithTwoWrong:
+		res.Score = min(misconceptionCap, max(centralFloor, res.Score))
+		res.Notices = append(res.Notices, fmt.Sprintf("the answer asserts 2 misconceptions: it says enough else to stay partial, and the score is kept between %d and %d", centralFloor, misconceptionCap))
 	case n >= 2 && res.Score > wrongCap:
 		res.Score = wrongCap
 		res.Notices = append(res.Notices, fmt.Sprintf("the answer asserts %d misconceptions: an answer that is mostly wrong is weak, so the score is capped at %d", n, wrongCap))

@@ -239,7 +239,7 @@ func TestCentralPoints(t *testing.T) {
 	if r := g.Grade("Each worker has its own memory."); r.Verdict != grade.Weak {
 		t.Errorf("no central point: %d %s", r.Score, r.Verdict)
 	}
-	// A misconception takes points and caps at partial; two make it weak.
+	// A misconception takes points and caps at partial.
 	all := "require is CommonJS and synchronous. import is a static ES module. Each worker has its own memory."
 	if r := g.Grade(all); r.Verdict != grade.Strong {
 		t.Fatalf("complete answer: %d %s", r.Score, r.Verdict)
@@ -248,9 +248,15 @@ func TestCentralPoints(t *testing.T) {
 	if one.Verdict != grade.Partial || one.Score > 74 {
 		t.Errorf("one misconception: %d %s", one.Score, one.Verdict)
 	}
-	two := g.Grade(all + " Workers share memory though. And require is asynchronous.")
+	// Two make a thin answer weak; an answer that says everything else
+	// is a solid one with two mistakes: partial, never strong.
+	two := g.Grade("import is a static ES module. Workers share memory though. And require is asynchronous.")
 	if two.Verdict != grade.Weak || len(two.Misconceptions) != 2 {
-		t.Errorf("two misconceptions: %d %s %v", two.Score, two.Verdict, mistakes(two))
+		t.Errorf("two misconceptions in a thin answer: %d %s %v", two.Score, two.Verdict, mistakes(two))
+	}
+	solid := g.Grade(all + " Workers share memory though. And require is asynchronous.")
+	if solid.Verdict != grade.Partial || len(solid.Misconceptions) != 2 {
+		t.Errorf("two misconceptions in a complete answer: %d %s %v", solid.Score, solid.Verdict, mistakes(solid))
 	}
 	c := centralRubric
 	c.StrongNeeds = 3
