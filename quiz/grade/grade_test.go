@@ -401,6 +401,12 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"Headers appear, and that isn't because helmet sanitizes input.",
 		"emit is not just asynchronously scheduled, it runs the listeners now.",
 		"Older docs say import is CommonJS, but it is ESM.",
+		// The belief's holder a few words back, a whole sentence rejected
+		// by the next, and the next item of a list of myths.
+		"People read the docs and assume helmet sanitizes input.",
+		"helmet sanitizes input, or import is CommonJS. Neither: helmet sets headers.",
+		"Helmet sanitizes input? Neither is true of helmet.",
+		"Common misunderstanding: that import is CommonJS. Another one: that helmet sanitizes input.",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
 			t.Errorf("%q is right but flags %v", answer, mistakes(r))
@@ -424,6 +430,11 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"helmet sanitizes input. It doesn't hurt to add it anyway.": "helmet-sanitizes",
 		"helmet sanitizes the body. Is that enough? It isn't.":      "helmet-sanitizes",
 		"Some say little, but helmet sanitizes the body.":           "helmet-sanitizes",
+		// Not a rejection, not a list of myths.
+		"I checked it all and assume helmet sanitizes input.":                         "helmet-sanitizes",
+		"import is ESM. Neither of them matters here: helmet sanitizes input.":        "helmet-sanitizes",
+		"Another tip: helmet sanitizes input.":                                        "helmet-sanitizes",
+		"It's a myth that import is CommonJS. Another thing: helmet sanitizes input.": "helmet-sanitizes",
 	} {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {
 			t.Errorf("%q: %s not flagged (got %v)", answer, want, mistakes(r))

@@ -959,6 +959,18 @@ func (t *text) distanceAt(i int) bool {
 				return true
 			}
 		}
+		if prev(1) == "and" {
+			// "People read 'memory leak' and assume the app is dying":
+			// the belief's holder opens the sentence a few words back.
+			for k := 4; k <= 9 && i-k >= 0; k++ {
+				if strings.ContainsAny(t.src[t.toks[i-k].end:t.toks[i-k+1].start], ".;!?\n") {
+					break
+				}
+				if practitioners[prev(k)] {
+					return true
+				}
+			}
+		}
 	}
 	return false
 }
@@ -993,6 +1005,79 @@ func (t *text) markDistance() {
 			for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence >= c.sentence-1; cj-- {
 				t.clauses[cj].distance = true
 			}
+		}
+	}
+	t.markNeither()
+	t.markAnotherOne()
+}
+
+// markNeither reports the sentence before one that opens by rejecting it
+// whole: "People assume X, or that Y. Neither: it's a warning...". A
+// "Neither" that starts a claim of its own ("Neither of them shares
+// memory") leaves the sentence before alone.
+func (t *text) markNeither() {
+	for ci, c := range t.clauses {
+		if c.sentence == 0 || ci == 0 || t.clauses[ci-1].sentence == c.sentence {
+			continue // only a sentence's first clause
+		}
+		i := c.from
+		if w := t.toks[i].lower; w != "neither" && w != "nope" {
+			continue
+		}
+		rejects := i+1 >= c.to || t.toks[i+1].brk || t.toks[i+1].comma
+		if !rejects && i+2 < len(t.toks) && (t.toks[i+1].lower == "is" || t.toks[i+1].lower == "are") && truthWords[t.toks[i+2].lower] {
+			rejects = true // "Neither is true."
+		}
+		if end, _ := sentenceEnd(t.src[t.toks[i].end:t.endOf(i)], t.toks[i].lower, false); end && i+1 < len(t.toks) {
+			rejects = true // "Neither." on its own
+		}
+		if !rejects {
+			continue
+		}
+		for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence == c.sentence-1; cj-- {
+			t.clauses[cj].distance = true
+		}
+	}
+}
+
+// endOf is the byte offset where the gap after token i ends.
+func (t *text) endOf(i int) int {
+	if i+1 < len(t.toks) {
+		return t.toks[i+1].start
+	}
+	return len(t.src)
+}
+
+// markAnotherOne reports the next item of a list of myths: after "Common
+// misunderstanding: that X", a sentence "Another one: that Y" names Y as
+// a myth too. "Another tip: ..." or an answer that has rejected nothing
+// yet is left alone.
+func (t *text) markAnotherOne() {
+	for ci, c := range t.clauses {
+		if ci == 0 || t.clauses[ci-1].sentence == c.sentence || c.distance {
+			continue
+		}
+		i := c.from
+		if t.toks[i].lower != "another" || !t.distanceIn(0, i) {
+			continue
+		}
+		j := i + 1
+		if j < c.to && (t.toks[j].lower == "one" || t.toks[j].lower == "common") {
+			j++
+		}
+		if j < c.to && t.toks[j].lower == "one" {
+			j++
+		}
+		colon := j < len(t.toks) && strings.ContainsRune(t.src[t.toks[j-1].end:t.toks[j].start], ':')
+		isThat := j+1 < c.to && t.toks[j].lower == "is" && t.toks[j+1].lower == "that"
+		if !colon && !isThat {
+			continue
+		}
+		for cj := ci; cj < len(t.clauses) && t.clauses[cj].sentence == c.sentence; cj++ {
+			if cj > ci && (contrastOpeners[t.toks[t.clauses[cj].from].lower] || t.clauses[cj].afterColon) {
+				break
+			}
+			t.clauses[cj].distance = true
 		}
 	}
 }
