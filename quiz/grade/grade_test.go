@@ -407,6 +407,9 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"helmet sanitizes input, or import is CommonJS. Neither: helmet sets headers.",
 		"Helmet sanitizes input? Neither is true of helmet.",
 		"Common misunderstanding: that import is CommonJS. Another one: that helmet sanitizes input.",
+		// Anecdotes of a past mistake.
+		"We used to rely on helmet to sanitize input, now we validate with a schema.",
+		"At my last job helmet sanitized input, which we fixed.",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
 			t.Errorf("%q is right but flags %v", answer, mistakes(r))
@@ -431,9 +434,12 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"helmet sanitizes the body. Is that enough? It isn't.":      "helmet-sanitizes",
 		"Some say little, but helmet sanitizes the body.":           "helmet-sanitizes",
 		// Not a rejection, not a list of myths.
-		"I checked it all and assume helmet sanitizes input.":                         "helmet-sanitizes",
-		"import is ESM. Neither of them matters here: helmet sanitizes input.":        "helmet-sanitizes",
-		"Another tip: helmet sanitizes input.":                                        "helmet-sanitizes",
+		"I checked it all and assume helmet sanitizes input.":                  "helmet-sanitizes",
+		"import is ESM. Neither of them matters here: helmet sanitizes input.": "helmet-sanitizes",
+		"Another tip: helmet sanitizes input.":                                 "helmet-sanitizes",
+		// A participle, not a habit; and what comes after "now" is meant.
+		"The middleware used to sanitize input is helmet; helmet sanitizes input.":    "helmet-sanitizes",
+		"We used to validate by hand, now helmet sanitizes input for us.":             "helmet-sanitizes",
 		"It's a myth that import is CommonJS. Another thing: helmet sanitizes input.": "helmet-sanitizes",
 	} {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {

@@ -566,6 +566,11 @@ func (t *text) split() {
 			} else if i == ownViewAt {
 				closeClause(i)
 				cur.afterColon = true
+			} else if ownViewNow[t.toks[i].lower] && t.toks[i].brk && t.distanceIn(cur.from, i) {
+				// "we used to hash with MD5, now it's bcrypt": what follows
+				// is how things are.
+				closeClause(i)
+				cur.afterColon = true
 			} else if strings.ContainsRune(gap, ':') && t.distanceIn(cur.from, i) && t.verdictBefore(cur.from, i) {
 				// "but that's wrong: 10 is just the threshold": what follows
 				// the colon is the speaker's own claim. After a bare label
@@ -938,6 +943,12 @@ func (t *text) distanceAt(i int) bool {
 	if truthWords[w] && (prev(1) == "be" && prev(2) == "would" || prev(1) == "the" && prev(2) == "be" && prev(3) == "would") {
 		return true // "that would be true if emit scheduled listeners"
 	}
+	if w == "used" && i+1 < len(t.toks) && t.toks[i+1].lower == "to" && pastPracticeSubjects[prev(1)] {
+		return true // "we used to store passwords with MD5": a past practice
+	}
+	if fixVerbs[w] && (prev(1) == "we" || prev(1) == "i" || prev(1) == "they") && (prev(2) == "which" || prev(2) == "until" || prev(2) == "before") {
+		return true // "the handler sent err.stack, which we fixed"
+	}
 	if jwtClaims[prev(1)] && (w == "claim" || w == "claims") {
 		return false // "no exp claim": a field of a token, not a reported belief
 	}
@@ -974,6 +985,23 @@ func (t *text) distanceAt(i int) bool {
 	}
 	return false
 }
+
+// pastPracticeSubjects before "used to" make it a past habit ("we used to
+// keep sessions in memory"), not a participle ("the key used to sign").
+var pastPracticeSubjects = map[string]bool{
+	"i": true, "we": true, "they": true, "you": true, "he": true, "she": true, "team": true, "company": true, "everyone": true,
+}
+
+// fixVerbs, after "which we" or "until we", close an anecdote about a
+// mistake: what it describes was wrong.
+var fixVerbs = map[string]bool{
+	"fixed": true, "removed": true, "replaced": true, "changed": true, "dropped": true, "switched": true,
+	"moved": true, "patched": true, "migrated": true, "learned": true, "learnt": true, "realized": true, "realised": true,
+}
+
+// ownViewNow open the speaker's present view after an anecdote: "we used
+// to keep sessions in memory, now they live in Redis".
+var ownViewNow = map[string]bool{"now": true, "nowadays": true, "today": true}
 
 // markDistance spreads a distance marker over its sentence: the clauses
 // before it and those after it up to the speaker's own "but" or "however".
