@@ -318,6 +318,13 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 			continue // "runs the file" does not start inside "re-runs the file"
 		}
 		cl := t.toks[s].clause
+		// "raise the pool size so the JavaScript runs on every core": a
+		// "..." may reach into a result clause opened by "so", which says
+		// what the first one is for.
+		reachCl := cl
+		if far && cl+1 < len(t.clauses) && t.clauses[cl+1].sentence == t.clauses[cl].sentence && t.toks[t.clauses[cl+1].from].lower == "so" {
+			reachCl = cl + 1
+		}
 		words := append(buf[:0], s)
 		pos := s
 		ok := true
@@ -331,7 +338,7 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 				reach = len(t.toks)
 			}
 			skipped := 0
-			for j := pos + 1; j < len(t.toks) && t.toks[j].clause == cl; j++ {
+			for j := pos + 1; j < len(t.toks) && (t.toks[j].clause == cl || w.far && t.toks[j].clause == reachCl); j++ {
 				if w.far {
 					if w.matches(t.toks[j]) {
 						found = j

@@ -324,6 +324,7 @@ var scopeRubric = grade.Rubric{
 		{ID: "import-is-cjs", Claim: "import is CommonJS", Correction: "it is ESM", Subject: "esm", Says: []string{"is commonjs"}},
 		{ID: "browser-async", Claim: "import is async in the browser", Correction: "static everywhere", Subject: "esm", Says: []string{"browser ... asynchronous"}, Overrides: []string{"import-async"}},
 		{ID: "import-async", Claim: "import is asynchronous", Correction: "static", Subject: "esm", Says: []string{"asynchronous"}, Opposite: "static"},
+		{ID: "pool-js", Claim: "a bigger pool runs JavaScript in parallel", Correction: "the pool runs I/O", Says: []string{"raise ... pool ... javascript ... parallel"}},
 	},
 }
 
@@ -401,6 +402,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"Headers appear, and that isn't because helmet sanitizes input.",
 		"emit is not just asynchronously scheduled, it runs the listeners now.",
 		"Older docs say import is CommonJS, but it is ESM.",
+		"I'd raise the pool size. The JavaScript never runs in parallel.",
+		"I'd raise the pool size, but the JavaScript runs in parallel only in workers.",
 		// The belief's holder a few words back, a whole sentence rejected
 		// by the next, and the next item of a list of myths.
 		"People read the docs and assume helmet sanitizes input.",
@@ -441,6 +444,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"The middleware used to sanitize input is helmet; helmet sanitizes input.":    "helmet-sanitizes",
 		"We used to validate by hand, now helmet sanitizes input for us.":             "helmet-sanitizes",
 		"It's a myth that import is CommonJS. Another thing: helmet sanitizes input.": "helmet-sanitizes",
+		// A "..." reaches into the "so" clause that says what it is for.
+		"I'd raise the pool size so the JavaScript runs in parallel.": "pool-js",
 	} {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {
 			t.Errorf("%q: %s not flagged (got %v)", answer, want, mistakes(r))
