@@ -413,6 +413,11 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// Anecdotes of a past mistake.
 		"We used to rely on helmet to sanitize input, now we validate with a schema.",
 		"At my last job helmet sanitized input, which we fixed.",
+		// A mix-up, a hope, what some people do.
+		"It's a common mix-up to think import is CommonJS; it is ESM.",
+		"helmet gets confused with a sanitizer, but it only sets headers.",
+		"You'd hope helmet sanitizes input, but it only sets headers.",
+		"Some try to make helmet sanitize input, but it only sets headers.",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
 			t.Errorf("%q is right but flags %v", answer, mistakes(r))
@@ -444,6 +449,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"The middleware used to sanitize input is helmet; helmet sanitizes input.":    "helmet-sanitizes",
 		"We used to validate by hand, now helmet sanitizes input for us.":             "helmet-sanitizes",
 		"It's a myth that import is CommonJS. Another thing: helmet sanitizes input.": "helmet-sanitizes",
+		"Some workers crash, but helmet sanitizes input.":                             "helmet-sanitizes",
+		"They call helmet, and helmet sanitizes input.":                               "helmet-sanitizes",
 		// A "..." reaches into the "so" clause that says what it is for.
 		"I'd raise the pool size so the JavaScript runs in parallel.": "pool-js",
 	} {

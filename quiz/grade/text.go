@@ -162,7 +162,7 @@ var contrastWords = map[string]bool{
 // flagged, and denying a misconception that way earns what it gets wrong.
 var (
 	// mythWords report a wrong idea wherever they stand.
-	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting"}
+	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting", "mixup", "confuse"}
 	// wrongWords do when they are the predicate: "that's wrong", "is
 	// false", "a common mistake", but not "a.done is still false".
 	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true, "dangerous": true, "risky": true, "backwards": true, "insecure": true}
@@ -189,6 +189,7 @@ var (
 		"teach": true, "teaches": true, "state": true, "states": true,
 		"suggested": true, "presented": true, "recommended": true, "advertised": true, "advised": true,
 		"worry": true, "worries": true, "fear": true, "fears": true, "thinking": true, "believing": true, "assuming": true, "mentioned": true,
+		"hope": true, "hopes": true, "hoped": true, "wish": true,
 	}
 	// beliefVerbs report after a negator too: "don't assume", "never
 	// think"; "is not seen by emit" or "without much worry" do not.
@@ -922,6 +923,9 @@ func (t *text) distanceAt(i int) bool {
 			return true
 		}
 	}
+	if w == "mix" && i+1 < len(t.toks) && t.toks[i+1].lower == "up" && t.hyphenated(i) {
+		return true // "a common mix-up"
+	}
 	if w == "false" && i+1 < len(t.toks) && t.toks[i+1].lower == "that" && wrongLeads[prev(1)] {
 		return true // "it's false that workers share memory"
 	}
@@ -1235,6 +1239,17 @@ var practitioners = map[string]bool{
 	"companies": true, "tutorials": true,
 }
 
+// quantifiers stand for people when a verb of practice follows: "some
+// try", "many use" (not "some workers").
+var quantifiers = map[string]bool{"some": true, "many": true, "most": true, "others": true, "lots": true}
+
+// practices are what people do with a tool.
+var practices = map[string]bool{
+	"try": true, "use": true, "call": true, "put": true, "add": true, "write": true, "treat": true, "reach": true,
+	"skip": true, "store": true, "rely": true, "keep": true, "set": true, "just": true, "still": true, "simply": true,
+	"wrap": true, "raise": true, "bump": true, "delete": true, "run": true, "start": true, "make": true,
+}
+
 // appearances say how something seems, not how it is: "looks cheap, but".
 var appearances = map[string]bool{"looks": true, "look": true, "seems": true, "seem": true, "sounds": true, "appears": true, "tempting": true}
 
@@ -1250,6 +1265,9 @@ func (t *text) markContrasted() {
 		reported := false
 		for i := c.from; i < min(c.to, c.from+2); i++ {
 			reported = reported || practitioners[t.toks[i].lower]
+			// "Some try to reload ES modules by deleting the cache, but":
+			// a quantifier with a verb after it stands for people.
+			reported = reported || quantifiers[t.toks[i].lower] && i+1 < c.to && practices[t.toks[i+1].lower]
 		}
 		for i := c.from; i < c.to; i++ {
 			reported = reported || appearances[t.toks[i].lower]
