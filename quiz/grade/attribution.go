@@ -349,8 +349,8 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 					}
 					continue
 				}
-				if !w.sep && !t.toks[j].arg && !t.toks[j-1].arg && t.toks[j].brk {
-					break // a phrase does not run across a comma, colon or dash
+				if !w.sep && !t.toks[j].arg && !t.toks[j-1].arg && t.toks[j].brk && !t.toks[j].arrow {
+					break // a phrase does not run across a comma, colon or dash; an arrow links cause and effect
 				}
 				if w.matches(t.toks[j]) {
 					found = j

@@ -403,6 +403,7 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"emit is not just asynchronously scheduled, it runs the listeners now.",
 		"Older docs say import is CommonJS, but it is ESM.",
 		"I'd raise the pool size. The JavaScript never runs in parallel.",
+		"raise the pool: JavaScript in parallel? no",
 		"I'd raise the pool size, but the JavaScript runs in parallel only in workers.",
 		// The belief's holder a few words back, a whole sentence rejected
 		// by the next, and the next item of a list of myths.
@@ -453,6 +454,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"They call helmet, and helmet sanitizes input.":                               "helmet-sanitizes",
 		// A "..." reaches into the "so" clause that says what it is for.
 		"I'd raise the pool size so the JavaScript runs in parallel.": "pool-js",
+		// An arrow in a terse note links cause and effect.
+		"- raise pool -> JavaScript in parallel": "pool-js",
 	} {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {
 			t.Errorf("%q: %s not flagged (got %v)", answer, want, mistakes(r))

@@ -39,6 +39,7 @@ type token struct {
 	paren      int    // the parenthesis group the word is in (0: none)
 	arg        bool   // inside the parentheses of a call: "emit('x', fn)"
 	label      bool   // a heading before a colon at the start of a sentence: "Handling:"
+	arrow      bool   // only an arrow sits before it: "worker crashes -> primary forks"
 }
 
 // clause is a run of tokens that one subject governs: a sentence, or a part
@@ -434,6 +435,8 @@ func (t *text) mark() {
 				gap = strings.ReplaceAll(gap, "()", "")
 			}
 			tok.brk = scopeBreak(gap)
+			g := strings.TrimSpace(gap)
+			tok.arrow = g == "->" || g == "→" || g == "-->" || g == "=>" && !t.inFence(tok.start)
 		}
 		tok.contrast = contrastWords[w] || (w == "rather" && next == "than")
 		tok.function = (english.IsStopWord(w) && !contentStopWords[w]) || extraFunctionWords[w] || subjectVerbs[w] ||
