@@ -414,6 +414,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// Anecdotes of a past mistake.
 		"We used to rely on helmet to sanitize input, now we validate with a schema.",
 		"At my last job helmet sanitized input, which we fixed.",
+		// A verdict of the platform.
+		"Relying on helmet to sanitize input is deprecated advice; validate with a schema.",
 		// A mix-up, a hope, what some people do.
 		"It's a common mix-up to think import is CommonJS; it is ESM.",
 		"helmet gets confused with a sanitizer, but it only sets headers.",
