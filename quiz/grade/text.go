@@ -927,6 +927,9 @@ func (t *text) distanceAt(i int) bool {
 		}
 		return t.toks[i-k].lower
 	}
+	if w == "mistaken" && prev(1) == "not" {
+		return false // "if I'm not mistaken, X" hedges the speaker's own claim
+	}
 	for _, d := range mythWords {
 		if strings.HasPrefix(w, d) {
 			return true
