@@ -454,6 +454,10 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"They call helmet, and helmet sanitizes input.":                               "helmet-sanitizes",
 		// A "..." reaches into the "so" clause that says what it is for.
 		"I'd raise the pool size so the JavaScript runs in parallel.": "pool-js",
+		// Looking at something is not looking like something; a terse
+		// note with a verb is a claim, not a list of names.
+		"I look at the docs: helmet sanitizes input, but I add a validator.": "helmet-sanitizes",
+		"- helmet sanitizes JSON request bodies":                             "helmet-sanitizes",
 		// An arrow in a terse note links cause and effect.
 		"- raise pool -> JavaScript in parallel": "pool-js",
 	} {
