@@ -100,6 +100,20 @@ var farStoppers = map[string]bool{
 	"than": true, "if": true, "because": true, "when": true, "which": true, "unless": true,
 }
 
+// reachOpeners open the clauses a phrase that names them may reach into:
+// a result ("so") or a reason ("because") belongs to the claim before it.
+var reachOpeners = map[string]bool{"so": true, "because": true}
+
+// namesWord reports whether one of ws is written as lower.
+func namesWord(ws []word, lower string) bool {
+	for _, w := range ws {
+		if w.lower == lower {
+			return true
+		}
+	}
+	return false
+}
+
 // coordinatedNames reports whether the "and" or "or" at token j joins two
 // names ("require and import"): a noun phrase, not a new proposition.
 func (t *text) coordinatedNames(j int) bool {
@@ -319,11 +333,13 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 		}
 		cl := t.toks[s].clause
 		// "raise the pool size so the JavaScript runs on every core": a
-		// "..." may reach into a result clause opened by "so", which says
-		// what the first one is for.
-		reachCl := cl
-		if far && cl+1 < len(t.clauses) && t.clauses[cl+1].sentence == t.clauses[cl].sentence && t.toks[t.clauses[cl+1].from].lower == "so" {
-			reachCl = cl + 1
+		// phrase that names "so" (or "because") itself may go on into the
+		// clause that word opens, which says what the first one is for.
+		reachCl, reachFrom := cl, -1
+		if next := cl + 1; next < len(t.clauses) && t.clauses[next].sentence == t.clauses[cl].sentence {
+			if opener := t.toks[t.clauses[next].from].lower; reachOpeners[opener] && namesWord(p[1:], opener) {
+				reachCl, reachFrom = next, t.clauses[next].from
+			}
 		}
 		words := append(buf[:0], s)
 		pos := s
@@ -338,7 +354,13 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 				reach = len(t.toks)
 			}
 			skipped := 0
-			for j := pos + 1; j < len(t.toks) && (t.toks[j].clause == cl || w.far && t.toks[j].clause == reachCl); j++ {
+			// Once the phrase has reached the next clause, it stays there.
+			inCl := t.toks[pos].clause
+			for j := pos + 1; j < len(t.toks) && (t.toks[j].clause == inCl || j == reachFrom && w.lower == t.toks[j].lower); j++ {
+				if j == reachFrom {
+					found = j // the "so" the phrase names
+					break
+				}
 				if w.far {
 					if w.matches(t.toks[j]) {
 						found = j
@@ -346,6 +368,9 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 					}
 					if farStoppers[t.toks[j].lower] && !t.coordinatedNames(j) {
 						break
+					}
+					if inCl == reachCl && reachCl != cl && t.toks[j].brk {
+						break // in the reached clause, only up to its first comma
 					}
 					continue
 				}

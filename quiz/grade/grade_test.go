@@ -324,7 +324,7 @@ var scopeRubric = grade.Rubric{
 		{ID: "import-is-cjs", Claim: "import is CommonJS", Correction: "it is ESM", Subject: "esm", Says: []string{"is commonjs"}},
 		{ID: "browser-async", Claim: "import is async in the browser", Correction: "static everywhere", Subject: "esm", Says: []string{"browser ... asynchronous"}, Overrides: []string{"import-async"}},
 		{ID: "import-async", Claim: "import is asynchronous", Correction: "static", Subject: "esm", Says: []string{"asynchronous"}, Opposite: "static"},
-		{ID: "pool-js", Claim: "a bigger pool runs JavaScript in parallel", Correction: "the pool runs I/O", Says: []string{"raise ... pool ... javascript ... parallel"}},
+		{ID: "pool-js", Claim: "a bigger pool runs JavaScript in parallel", Correction: "the pool runs I/O", Says: []string{"raise ... pool ... javascript ... parallel", "raise ... pool so ... javascript ... parallel", "raise ... pool ... because ... javascript ... parallel"}},
 	},
 }
 
@@ -414,6 +414,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// Anecdotes of a past mistake.
 		"We used to rely on helmet to sanitize input, now we validate with a schema.",
 		"At my last job helmet sanitized input, which we fixed.",
+		// A verdict of the platform.
+		"Relying on helmet to sanitize input is deprecated advice; validate with a schema.",
 		// A mix-up, a hope, what some people do.
 		"It's a common mix-up to think import is CommonJS; it is ESM.",
 		"helmet gets confused with a sanitizer, but it only sets headers.",
@@ -452,12 +454,17 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"It's a myth that import is CommonJS. Another thing: helmet sanitizes input.": "helmet-sanitizes",
 		"Some workers crash, but helmet sanitizes input.":                             "helmet-sanitizes",
 		"They call helmet, and helmet sanitizes input.":                               "helmet-sanitizes",
-		// A "..." reaches into the "so" clause that says what it is for.
+		// A phrase that names "so" goes on into the clause it opens.
 		"I'd raise the pool size so the JavaScript runs in parallel.": "pool-js",
 		// Looking at something is not looking like something; a terse
 		// note with a verb is a claim, not a list of names.
 		"I look at the docs: helmet sanitizes input, but I add a validator.": "helmet-sanitizes",
 		"- helmet sanitizes JSON request bodies":                             "helmet-sanitizes",
+		// A phrase that names "so" or "because" goes on into the clause
+		// it opens; a hedge is still the speaker's claim.
+		"Raise the pool so that the JavaScript can run in parallel.":    "pool-js",
+		"We raise the pool, because then the JavaScript runs parallel.": "pool-js",
+		"If I'm not mistaken, helmet sanitizes input.":                  "helmet-sanitizes",
 		// An arrow in a terse note links cause and effect.
 		"- raise pool -> JavaScript in parallel": "pool-js",
 	} {
@@ -661,5 +668,29 @@ func TestNoOpensTheSubject(t *testing.T) {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), "share-memory") {
 			t.Errorf("%q: share-memory not flagged (got %v)", answer, mistakes(r))
 		}
+	}
+}
+
+// A "..." stays in its clause unless the phrase names the "so" that opens
+// the next one: "health checks plus graceful shutdown so deploys don't
+// drop requests" does not say health checks keep requests.
+func TestReachIntoSoClauseOnlyWhenNamed(t *testing.T) {
+	r := grade.Rubric{
+		Subjects: map[string][]string{"hc": {"health check"}},
+		Concepts: []grade.Concept{{ID: "probe", Label: "health checks probe", Weight: 1, Subject: "hc", Says: []string{"probe"}}},
+		Misconceptions: []grade.Misconception{
+			{ID: "hc-drains", Claim: "health checks drain requests", Correction: "shutdown drains", Says: []string{"health check ... drop requests"}},
+			{ID: "hc-so", Claim: "health checks keep deploys safe", Correction: "shutdown does", Says: []string{"health check so ... deploys ... safe"}},
+		},
+	}
+	g, err := grade.Compile(r, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mistakes(g.Grade("Add health checks plus graceful shutdown so deploys don't drop requests.")); len(got) > 0 {
+		t.Errorf("a phrase without \"so\" reached the so clause: %v", got)
+	}
+	if got := mistakes(g.Grade("Add a health check so deploys are safe.")); !slices.Contains(got, "hc-so") {
+		t.Errorf("a phrase naming \"so\" did not reach the so clause: %v", got)
 	}
 }

@@ -166,7 +166,7 @@ var (
 	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting", "mixup", "confuse"}
 	// wrongWords do when they are the predicate: "that's wrong", "is
 	// false", "a common mistake", but not "a.done is still false".
-	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true, "dangerous": true, "risky": true, "backwards": true, "insecure": true}
+	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true, "dangerous": true, "risky": true, "backwards": true, "insecure": true, "deprecated": true, "obsolete": true}
 	wrongLeads = map[string]bool{
 		"is": true, "are": true, "was": true, "were": true, "that's": true, "it's": true, "thats": true, "its": true,
 		"simply": true, "just": true, "totally": true, "completely": true, "plain": true, "flat": true, "dead": true,
@@ -926,6 +926,9 @@ func (t *text) distanceAt(i int) bool {
 			return ""
 		}
 		return t.toks[i-k].lower
+	}
+	if w == "mistaken" && prev(1) == "not" {
+		return false // "if I'm not mistaken, X" hedges the speaker's own claim
 	}
 	for _, d := range mythWords {
 		if strings.HasPrefix(w, d) {
