@@ -46,7 +46,9 @@ const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { s
 console.log(child.pid);
 setInterval(() => {}, 1000);
 `
-	res := run(t, []noderun.File{{Name: "main.js", Text: code}}, noderun.Options{Timeout: 700 * time.Millisecond})
+	// The limit leaves a loaded machine time to start node twice and print
+	// the grandchild's pid before the group is killed.
+	res := run(t, []noderun.File{{Name: "main.js", Text: code}}, noderun.Options{Timeout: 2500 * time.Millisecond})
 	if !res.TimedOut || res.OK() {
 		t.Fatalf("a hanging program was not stopped: %+v", res)
 	}

@@ -414,6 +414,9 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// Anecdotes of a past mistake.
 		"We used to rely on helmet to sanitize input, now we validate with a schema.",
 		"At my last job helmet sanitized input, which we fixed.",
+		// Verdicts on a claim that denies something itself, and idioms.
+		"Saying helmet sanitizes nothing is wrong, and saying helmet sanitizes input is unsafe too.",
+		"Trusting helmet to sanitize input doesn't cut it; validate the body.",
 		// A verdict of the platform.
 		"Relying on helmet to sanitize input is deprecated advice; validate with a schema.",
 		// A mix-up, a hope, what some people do.
@@ -448,6 +451,7 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"I checked it all and assume helmet sanitizes input.":                  "helmet-sanitizes",
 		"import is ESM. Neither of them matters here: helmet sanitizes input.": "helmet-sanitizes",
 		"Another tip: helmet sanitizes input.":                                 "helmet-sanitizes",
+		"Nothing is wrong with it: helmet sanitizes input.":                    "helmet-sanitizes",
 		// A participle, not a habit; and what comes after "now" is meant.
 		"The middleware used to sanitize input is helmet; helmet sanitizes input.":    "helmet-sanitizes",
 		"We used to validate by hand, now helmet sanitizes input for us.":             "helmet-sanitizes",

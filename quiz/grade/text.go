@@ -166,12 +166,13 @@ var (
 	mythWords = []string{"myth", "misconcept", "mistaken", "misleading", "fallacy", "misunderstand", "misbelief", "folklore", "belief", "assumption", "misperception", "trap", "anti-pattern", "antipattern", "contrary", "tempting", "mixup", "confuse"}
 	// wrongWords do when they are the predicate: "that's wrong", "is
 	// false", "a common mistake", but not "a.done is still false".
-	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true, "dangerous": true, "risky": true, "backwards": true, "insecure": true, "deprecated": true, "obsolete": true}
+	wrongWords = map[string]bool{"claim": true, "legend": true, "idea": true, "wrong": true, "false": true, "incorrect": true, "untrue": true, "mistake": true, "nonsense": true, "outdated": true, "bogus": true, "dangerous": true, "risky": true, "backwards": true, "insecure": true, "deprecated": true, "obsolete": true, "unacceptable": true, "unsafe": true}
 	wrongLeads = map[string]bool{
 		"is": true, "are": true, "was": true, "were": true, "that's": true, "it's": true, "thats": true, "its": true,
 		"simply": true, "just": true, "totally": true, "completely": true, "plain": true, "flat": true, "dead": true,
 		"common": true, "classic": true, "typical": true, "frequent": true, "popular": true, "big": true, "also": true,
 		"quite": true, "entirely": true, "actually": true, "being": true, "bad": true, "terrible": true, "dangerous": true,
+		"both": true, "equally": true,
 	}
 	// falseLeads make "false" a verdict on an idea, not a value.
 	falseLeads = map[string]bool{"that's": true, "thats": true, "that": true, "this": true, "which": true, "simply": true, "completely": true, "totally": true, "entirely": true, "patently": true, "plainly": true}
@@ -944,14 +945,22 @@ func (t *text) distanceAt(i int) bool {
 	if w == "wrong" && (prev(1) == "get" || prev(1) == "gets" || prev(1) == "got" || prev(1) == "getting") {
 		return true // "what people get wrong is thinking..."
 	}
+	// "isn't a mistake" passes no verdict, but in "saying CORS protects
+	// nothing is wrong" the "nothing" belongs to the claim judged.
+	deniedVerdict := func(k int) bool {
+		return isNegator(prev(k)) && !(prev(k) == "nothing" && nothingVerbs[prev(k+1)])
+	}
 	if wrongWords[w] && articles[prev(1)] && wrongLeads[prev(2)] && w != "false" {
-		return !isNegator(prev(3)) // "is a mistake", "it's a bad idea" (not "isn't a mistake")
+		return !deniedVerdict(3) // "is a mistake", "it's a bad idea" (not "isn't a mistake")
 	}
 	if wrongWords[w] && wrongLeads[prev(1)] {
 		if w == "false" && !falseLeads[prev(1)] && !falseLeads[prev(2)] {
 			return false // "it's false" is usually a value: "exitedAfterDisconnect is false"
 		}
-		return !isNegator(prev(2))
+		return !deniedVerdict(2)
+	}
+	if w == "cut" && i+1 < len(t.toks) && t.toks[i+1].lower == "it" && isNegator(prev(1)) {
+		return true // "a single salt for all users doesn't cut it"
 	}
 	if truthWords[w] && (isNegator(prev(1)) || articles[prev(1)] && isNegator(prev(2))) {
 		return true // "not true", "isn't the case", "not a thing"
