@@ -948,7 +948,7 @@ func (t *text) distanceAt(i int) bool {
 	// "isn't a mistake" passes no verdict, but in "saying CORS protects
 	// nothing is wrong" the "nothing" belongs to the claim judged.
 	deniedVerdict := func(k int) bool {
-		return isNegator(prev(k)) && !(prev(k) == "nothing" && nothingVerbs[prev(k+1)])
+		return isNegator(prev(k)) && (prev(k) != "nothing" || !nothingVerbs[prev(k+1)])
 	}
 	if wrongWords[w] && articles[prev(1)] && wrongLeads[prev(2)] && w != "false" {
 		return !deniedVerdict(3) // "is a mistake", "it's a bad idea" (not "isn't a mistake")
