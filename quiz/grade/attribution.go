@@ -863,6 +863,9 @@ func (t *text) negated(cl clause, gov *mention, m match) bool {
 // only when withDeterminers is set: "without require(esm)" sets a scene,
 // it does not deny that require can load ES modules.
 func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool) bool {
+	if t.toks[m.from].negRaised && !t.ownNegation(m) {
+		return true // "I don't think JWTs need an expiry"
+	}
 	// "does nothing for", "doesn't mean": denies the rest of the clause,
 	// whatever the subject.
 	for i := m.from - 1; i >= cl.from; i-- {

@@ -414,6 +414,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// Anecdotes of a past mistake.
 		"We used to rely on helmet to sanitize input, now we validate with a schema.",
 		"At my last job helmet sanitized input, which we fixed.",
+		"I don't think helmet sanitizes input; it sets headers.",
+		"I do not believe import is CommonJS.",
 		// Verdicts on a claim that denies something itself, and idioms.
 		"Saying helmet sanitizes nothing is wrong, and saying helmet sanitizes input is unsafe too.",
 		"Trusting helmet to sanitize input doesn't cut it; validate the body.",
@@ -447,6 +449,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"helmet sanitizes input. It doesn't hurt to add it anyway.": "helmet-sanitizes",
 		"helmet sanitizes the body. Is that enough? It isn't.":      "helmet-sanitizes",
 		"Some say little, but helmet sanitizes the body.":           "helmet-sanitizes",
+		// "I don't think X" denies X.
+		"I don't think helmet sets headers, it sanitizes input.": "helmet-sanitizes",
 		// Not a rejection, not a list of myths.
 		"I checked it all and assume helmet sanitizes input.":                  "helmet-sanitizes",
 		"import is ESM. Neither of them matters here: helmet sanitizes input.": "helmet-sanitizes",
@@ -696,5 +700,26 @@ func TestReachIntoSoClauseOnlyWhenNamed(t *testing.T) {
 	}
 	if got := mistakes(g.Grade("Add a health check so deploys are safe.")); !slices.Contains(got, "hc-so") {
 		t.Errorf("a phrase naming \"so\" did not reach the so clause: %v", got)
+	}
+}
+
+// "I don't think X" is the speaker's denial of X, not a reported belief:
+// denying a concept states its myth.
+func TestNegRaising(t *testing.T) {
+	g := compile(t)
+	for answer, want := range map[string]string{
+		"I don't think require is synchronous.":         "require-async",
+		"I do not really think require is synchronous.": "require-async",
+		"I dont think require is synchronous.":          "require-async",
+	} {
+		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) || slices.Contains(covered(r), "require-sync") {
+			t.Errorf("%q: flagged %v, credited %v", answer, mistakes(r), covered(r))
+		}
+	}
+	// Someone else's belief, or an order, stays reported.
+	for _, answer := range []string{"People don't think require is synchronous.", "Don't think require is asynchronous."} {
+		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
+			t.Errorf("%q flags %v", answer, mistakes(r))
+		}
 	}
 }

@@ -40,6 +40,7 @@ type token struct {
 	arg        bool   // inside the parentheses of a call: "emit('x', fn)"
 	label      bool   // a heading before a colon at the start of a sentence: "Handling:"
 	arrow      bool   // only an arrow sits before it: "worker crashes -> primary forks"
+	negRaised  bool   // in the claim of "I don't think X": denied by the speaker
 }
 
 // clause is a run of tokens that one subject governs: a sentence, or a part
@@ -338,14 +339,25 @@ func normalizeWord(w string) string {
 			break
 		}
 	}
-	if lower {
-		return w // the common case: no allocation
+	if !lower {
+		w = strings.ToLower(w)
+		if strings.ContainsRune(w, '’') {
+			w = strings.ReplaceAll(w, "’", "'")
+		}
 	}
-	w = strings.ToLower(w)
-	if strings.ContainsRune(w, '’') {
-		w = strings.ReplaceAll(w, "’", "'")
+	if full, ok := apostropheless[w]; ok {
+		return full
 	}
 	return w
+}
+
+// apostropheless are negations typed without their apostrophe, read as
+// typed with it so that a rubric's "isn't needed" matches "isnt needed".
+var apostropheless = map[string]string{
+	"isnt": "isn't", "arent": "aren't", "wasnt": "wasn't", "werent": "weren't", "dont": "don't",
+	"doesnt": "doesn't", "didnt": "didn't", "cant": "can't", "couldnt": "couldn't", "wouldnt": "wouldn't",
+	"shouldnt": "shouldn't", "hasnt": "hasn't", "havent": "haven't", "mustnt": "mustn't", "neednt": "needn't",
+	"wont": "won't",
 }
 
 func isNegator(lower string) bool {
@@ -605,6 +617,7 @@ func (t *text) split() {
 	t.markDenials()
 	t.markContrasted()
 	t.markDeniedReasons()
+	t.markNegRaising()
 	for ci := range t.clauses {
 		if t.clauses[ci].question {
 			s := t.clauses[ci].sentence
@@ -977,6 +990,9 @@ func (t *text) distanceAt(i int) bool {
 	if jwtClaims[prev(1)] && (w == "claim" || w == "claims") {
 		return false // "no exp claim": a field of a token, not a reported belief
 	}
+	if t.negRaising(i) {
+		return false // "I don't think X" says not-X: see markNegRaising
+	}
 	if beliefVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
 		return true // "don't assume listeners run in parallel"
 	}
@@ -1062,6 +1078,47 @@ func (t *text) markDistance() {
 	}
 	t.markNeither()
 	t.markAnotherOne()
+}
+
+// negRaising reports whether token i is the belief verb of "I don't think
+// (that) X", which an English speaker means as "I think not X".
+func (t *text) negRaising(i int) bool {
+	if !raisingVerbs[t.toks[i].lower] {
+		return false
+	}
+	k := i - 1
+	if k >= 0 && t.toks[k].lower == "really" {
+		k--
+	}
+	switch {
+	case k >= 1 && t.toks[k].lower == "not" && auxiliaries[t.toks[k-1].lower]:
+		k -= 2 // "I do not think"
+	case k >= 0 && isNegator(t.toks[k].lower) && t.toks[k].lower != "not" && t.toks[k].lower != "no":
+		k-- // "I don't think"
+	default:
+		return false
+	}
+	return k >= 0 && firstPerson[t.toks[k].lower]
+}
+
+// raisingVerbs move a negation in front of them into the clause they
+// introduce.
+var raisingVerbs = map[string]bool{"think": true, "believe": true, "suppose": true, "expect": true, "reckon": true}
+
+// markNegRaising marks the words of the claim after "I don't think" up to
+// the next comma: the speaker denies that claim.
+func (t *text) markNegRaising() {
+	for i := range t.toks {
+		if !t.negRaising(i) {
+			continue
+		}
+		for j := i + 1; j < len(t.toks) && t.toks[j].clause == t.toks[i].clause; j++ {
+			if j > i+1 && t.toks[j].brk {
+				break
+			}
+			t.toks[j].negRaised = true
+		}
+	}
 }
 
 // markNeither reports the sentence before one that opens by rejecting it
