@@ -449,6 +449,11 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"helmet sanitizes input. It doesn't hurt to add it anyway.": "helmet-sanitizes",
 		"helmet sanitizes the body. Is that enough? It isn't.":      "helmet-sanitizes",
 		"Some say little, but helmet sanitizes the body.":           "helmet-sanitizes",
+		// "the risky setting" names an option; ", done" ends a terse claim.
+		"helmet sanitizes input, which is the risky setting.": "helmet-sanitizes",
+		"- helmet sanitizes input, done":                      "helmet-sanitizes",
+		// A thing does not hold beliefs.
+		"helmet sanitizes input. Browsers don't guess MIME types.": "helmet-sanitizes",
 		// "I don't think X" denies X.
 		"I don't think helmet sets headers, it sanitizes input.": "helmet-sanitizes",
 		// Not a rejection, not a list of myths.

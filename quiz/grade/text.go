@@ -237,6 +237,7 @@ var extraFunctionWords = map[string]bool{
 	"means": true, "mean": true, "put": true, "puts": true, "keep": true, "keeps": true,
 	"would": true, "could": true, "must": true, "may": true, "might": true, "instead": true,
 	"work": true, "works": true, "set": true, "sets": true, "add": true, "adds": true,
+	"done": true, // "passwords: md5(password), done" says it is enough
 }
 
 // subjectVerbs follow a noun that is the subject of its clause ("CommonJS
@@ -963,6 +964,9 @@ func (t *text) distanceAt(i int) bool {
 	deniedVerdict := func(k int) bool {
 		return isNegator(prev(k)) && (prev(k) != "nothing" || !nothingVerbs[prev(k+1)])
 	}
+	if wrongWords[w] && articles[prev(1)] && i+1 < len(t.toks) && optionNouns[t.toks[i+1].lower] {
+		return false // "the wildcard is the dangerous setting" says which option, it rejects nothing
+	}
 	if wrongWords[w] && articles[prev(1)] && wrongLeads[prev(2)] && w != "false" {
 		return !deniedVerdict(3) // "is a mistake", "it's a bad idea" (not "isn't a mistake")
 	}
@@ -993,7 +997,7 @@ func (t *text) distanceAt(i int) bool {
 	if t.negRaising(i) {
 		return false // "I don't think X" says not-X: see markNegRaising
 	}
-	if beliefVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) {
+	if beliefVerbs[w] && (isNegator(prev(1)) || prev(1) == "not" || isNegator(prev(2))) && t.believerBefore(i) {
 		return true // "don't assume listeners run in parallel"
 	}
 	if (w == "show" || w == "shows") && i+1 < len(t.toks) && t.toks[i+1].lower == "up" {
@@ -1078,6 +1082,30 @@ func (t *text) markDistance() {
 	}
 	t.markNeither()
 	t.markAnotherOne()
+}
+
+// optionNouns after "the dangerous" name one of several options.
+var optionNouns = map[string]bool{
+	"one": true, "setting": true, "option": true, "choice": true, "part": true, "default": true,
+	"mode": true, "config": true, "configuration": true, "case": true, "value": true, "way": true,
+}
+
+// believerBefore reports whether the negated belief verb at token i is an
+// order or a person's ("Don't assume", "people never think"), not a
+// thing's: "browsers don't guess MIME types" reports nothing.
+func (t *text) believerBefore(i int) bool {
+	k := i - 1
+	for k >= 0 && (isNegator(t.toks[k].lower) || auxiliaries[t.toks[k].lower] || t.toks[k].lower == "not") {
+		k--
+	}
+	if k < 0 {
+		return true
+	}
+	if end, _ := sentenceEnd(t.src[t.toks[k].end:t.toks[k+1].start], t.toks[k].lower, false); end {
+		return true
+	}
+	w := t.toks[k].lower
+	return firstPerson[w] || reporters[w] || practitioners[w] || w == "you" || w == "please" || w == "so" || w == "and" || w == "but"
 }
 
 // negRaising reports whether token i is the belief verb of "I don't think
