@@ -377,6 +377,9 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 				if !w.sep && !t.toks[j].arg && !t.toks[j-1].arg && t.toks[j].brk && !t.toks[j].arrow {
 					break // a phrase does not run across a comma, colon or dash; an arrow links cause and effect
 				}
+				if w.colon && t.toks[j].brk && !strings.Contains(t.src[t.toks[j-1].end:t.toks[j].start], ":") {
+					break // "injection: handled by helmet" is a note; a comma would join list items
+				}
 				if w.matches(t.toks[j]) {
 					found = j
 					break

@@ -694,6 +694,7 @@ func TestReachIntoSoClauseOnlyWhenNamed(t *testing.T) {
 		Misconceptions: []grade.Misconception{
 			{ID: "hc-drains", Claim: "health checks drain requests", Correction: "shutdown drains", Says: []string{"health check ... drop requests"}},
 			{ID: "hc-so", Claim: "health checks keep deploys safe", Correction: "shutdown does", Says: []string{"health check so ... deploys ... safe"}},
+			{ID: "hc-note", Claim: "health checks drain", Correction: "shutdown drains", Says: []string{"=drain: health check"}},
 		},
 	}
 	g, err := grade.Compile(r, testLexicon)
@@ -705,6 +706,13 @@ func TestReachIntoSoClauseOnlyWhenNamed(t *testing.T) {
 	}
 	if got := mistakes(g.Grade("Add a health check so deploys are safe.")); !slices.Contains(got, "hc-so") {
 		t.Errorf("a phrase naming \"so\" did not reach the so clause: %v", got)
+	}
+	// A colon in a phrase matches a note's colon, never a list's comma.
+	if got := mistakes(g.Grade("- drain: health check")); !slices.Contains(got, "hc-note") {
+		t.Errorf("a label note was not matched: %v", got)
+	}
+	if got := mistakes(g.Grade("We drain, health check and restart.")); slices.Contains(got, "hc-note") {
+		t.Errorf("a colon phrase matched across a comma: %v", got)
 	}
 }
 

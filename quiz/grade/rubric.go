@@ -114,6 +114,7 @@ type word struct {
 	far    bool   // after "...": anywhere later in the clause
 	ident  bool   // a code identifier ("isPrimary", "SCHED_RR"): may be a property
 	sep    bool   // the rubric puts a colon or comma before it: "type: module"
+	colon  bool   // that separator is a colon: only a colon in the answer matches it
 	exact  string // written "emit!": only this very word, not "emits" or "emitting"
 	lower  string // as written in the rubric, for typo correction
 }
@@ -495,6 +496,7 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 			if len(p.words) > 0 && !w.far {
 				tail := part[strings.LastIndexFunc(part[:start], isWordRune)+1 : start]
 				w.sep = scopeBreak(strings.ReplaceAll(tail, "()", ""))
+				w.colon = w.sep && strings.Contains(tail, ":") && !strings.Contains(tail, ",")
 			}
 			if start > 0 && part[start-1] == '.' {
 				w.dotted = true
