@@ -693,7 +693,7 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 	if preSeg != nil {
 		return direct(preSeg)
 	}
-	if preCl != nil && segFrom > cl.from && relatives[t.toks[segFrom].lower] && m.from-segFrom <= 3 {
+	if preCl != nil && segFrom > cl.from && relatives[t.toks[segFrom].lower] && m.from-segFrom <= relativeReach {
 		// "captureRejections, which routes it to 'error'": the relative
 		// pronoun stands for what came right before the comma.
 		return direct(preCl)
@@ -729,6 +729,11 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 	}
 	return attribution{pron: -1}
 }
+
+// relativeReach is how far into a "which ..." segment a claim is still
+// said of what came before the comma: "helmet, which sanitises input and
+// turns on HTTPS" says both of helmet.
+const relativeReach = 10
 
 // segment returns the token range of the comma-separated part of clause cl
 // that holds the claim.

@@ -452,6 +452,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// "the risky setting" names an option; ", done" ends a terse claim.
 		"helmet sanitizes input, which is the risky setting.": "helmet-sanitizes",
 		"- helmet sanitizes input, done":                      "helmet-sanitizes",
+		// Every verb of a "which" clause is said of what it follows.
+		"We added helmet, which sets the headers and also sanitizes input that require loads.": "helmet-sanitizes",
 		// A thing does not hold beliefs.
 		"helmet sanitizes input. Browsers don't guess MIME types.": "helmet-sanitizes",
 		// "I don't think X" denies X.
