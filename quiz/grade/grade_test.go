@@ -454,9 +454,6 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"- helmet sanitizes input, done":                      "helmet-sanitizes",
 		// Every verb of a "which" clause is said of what it follows.
 		"We added helmet, which sets the headers and also sanitizes input that require loads.": "helmet-sanitizes",
-		// Words without a function word before "because" are a claim,
-		// not a run of names.
-		"Per-request helmet SQL injection defence because headers matter.": "helmet-sanitizes",
 		// A thing does not hold beliefs.
 		"helmet sanitizes input. Browsers don't guess MIME types.": "helmet-sanitizes",
 		// "I don't think X" denies X.

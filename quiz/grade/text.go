@@ -732,9 +732,6 @@ func (t *text) bareRun(c clause, fn int) bool {
 	end := len(t.src)
 	if c.to < len(t.toks) {
 		end = t.toks[c.to].start
-		if clauseBreaks[t.toks[c.to].lower] {
-			return false // "per-instance caches stay consistent because ...": a sentence goes on
-		}
 	}
 	return !strings.ContainsAny(t.src[t.toks[c.to-1].end:end], ".!?;")
 }
