@@ -421,6 +421,7 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"Trusting helmet to sanitize input doesn't cut it; validate the body.",
 		// A verdict of the platform.
 		"Relying on helmet to sanitize input is deprecated advice; validate with a schema.",
+		"helmet sets headers. Another mistake: thinking helmet sanitizes input.",
 		// A mix-up, a hope, what some people do.
 		"It's a common mix-up to think import is CommonJS; it is ESM.",
 		"helmet gets confused with a sanitizer, but it only sets headers.",

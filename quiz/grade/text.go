@@ -950,6 +950,9 @@ func (t *text) distanceAt(i int) bool {
 			return true
 		}
 	}
+	if (w == "mistake" || w == "mistakes") && prev(1) == "another" {
+		return true // "Another mistake: thinking X"
+	}
 	if w == "mix" && i+1 < len(t.toks) && t.toks[i+1].lower == "up" && t.hyphenated(i) {
 		return true // "a common mix-up"
 	}
