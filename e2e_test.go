@@ -160,7 +160,10 @@ func TestAppEndToEndInTmux(t *testing.T) {
 	s.waitFor("Contents")
 	s.tmux("resize-window", "-t", s.name, "-x", "100", "-y", "30")
 	s.keys("Escape")
-	time.Sleep(100 * time.Millisecond) // let esc stand alone, not as alt+q
+	// Send q only once esc has closed the contents (the lesson's own
+	// footer is back): on a loaded machine an esc and a q that arrive
+	// together read as alt+q.
+	s.waitFor("next section")
 	s.keys("q")
 	s.waitFor("Continue where you left off")
 	s.keys("q")
