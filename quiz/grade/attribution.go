@@ -307,7 +307,7 @@ func (t *text) verbAfter(i, end int) bool {
 		if adverbs[w] {
 			continue
 		}
-		return subjectVerbs[w] || strings.HasSuffix(w, "n't") || negators[w] && strings.HasSuffix(w, "nt")
+		return subjectVerbs[w] || strings.HasSuffix(w, "n't") || w == "aint"
 	}
 	return false
 }

@@ -81,10 +81,8 @@ var fileExtensions = map[string]bool{
 var negators = map[string]bool{
 	"not": true, "no": true, "never": true, "neither": true, "nor": true, "without": true,
 	"cannot": true, "non": true, "none": true, "nothing": true, "nobody": true,
-	// apostrophes get lost when people type fast
-	"isnt": true, "arent": true, "wasnt": true, "werent": true, "dont": true, "doesnt": true,
-	"didnt": true, "cant": true, "couldnt": true, "wont": true, "wouldnt": true, "shouldnt": true,
-	"hasnt": true, "havent": true, "mustnt": true, "aint": true, "neednt": true,
+	// "aint" has no apostrophe form to read it as (see apostropheless)
+	"aint": true,
 }
 
 // hyphenated reports whether token i is part of a hyphenated compound.
@@ -1258,7 +1256,7 @@ func (t *text) verdictBefore(from, to int) bool {
 }
 
 // verdictVerbs pass a verdict in "that is wrong", "those were myths".
-var verdictVerbs = map[string]bool{"is": true, "are": true, "was": true, "were": true, "isnt": true, "thats": true, "its": true, "be": true, "sounds": true, "seems": true}
+var verdictVerbs = map[string]bool{"is": true, "are": true, "was": true, "were": true, "thats": true, "its": true, "be": true, "sounds": true, "seems": true}
 
 // denialSubjects open an elliptical denial: "It doesn't.", "They aren't".
 var denialSubjects = map[string]bool{"it": true, "they": true, "that": true, "this": true, "which": true, "he": true, "she": true, "nope": true, "no": true}
@@ -1313,7 +1311,7 @@ func (t *text) markDenials() {
 		j := i + 1
 		switch {
 		case j < c.to && isNegator(t.toks[j].lower) && t.toks[j].lower != "not" && t.toks[j].lower != "no":
-			j++ // "doesn't", "isnt"
+			j++ // "doesn't", typed "doesnt" too
 		case j+1 < c.to && auxiliaries[t.toks[j].lower] && t.toks[j+1].lower == "not":
 			j += 2 // "does not"
 		default:
