@@ -874,6 +874,9 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	if t.toks[m.from].negRaised && !t.ownNegation(m) {
 		return true // "I don't think JWTs need an expiry"
 	}
+	if last := m.words[len(m.words)-1]; last+1 < cl.to && t.toks[last+1].lower == "nothing" && !t.toks[last+1].brk {
+		return true // "decode alone proves nothing": the claim's own verb has nothing for object
+	}
 	// "does nothing for", "doesn't mean": denies the rest of the clause,
 	// whatever the subject.
 	for i := m.from - 1; i >= cl.from; i-- {

@@ -427,6 +427,15 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"helmet gets confused with a sanitizer, but it only sets headers.",
 		"You'd hope helmet sanitizes input, but it only sets headers.",
 		"Some try to make helmet sanitize input, but it only sets headers.",
+		// A heading's verdict reaches the bullet list under it.
+		"Common myths:\n- helmet sanitizes input\n- import is CommonJS",
+		"helmet sets headers. What it doesn't do:\n- sanitize input\n- validate the body",
+		"Common myths:\n- import is CommonJS. It is ESM.\n- helmet sanitizes input",
+		// A claim whose own verb has nothing for object; an anecdote; the
+		// next myth of a list, told as what people do.
+		"helmet sanitizes nothing, it sets headers.",
+		"At my first job helmet sanitized input for us; today a schema validates it.",
+		"A common mistake is believing import is CommonJS. Another one is thinking helmet sanitizes input.",
 	} {
 		if r := g.Grade(answer); len(r.Misconceptions) > 0 {
 			t.Errorf("%q is right but flags %v", answer, mistakes(r))
@@ -483,6 +492,11 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"If I'm not mistaken, helmet sanitizes input.":                  "helmet-sanitizes",
 		// An arrow in a terse note links cause and effect.
 		"- raise pool -> JavaScript in parallel": "pool-js",
+		// Only a heading that rejects or denies makes its list a list of
+		// myths, and only the bullets right under it.
+		"What helmet does:\n- helmet sanitizes input":                    "helmet-sanitizes",
+		"Common myths:\n- import is CommonJS\n\nhelmet sanitizes input.": "helmet-sanitizes",
+		"What it doesn't do: validate. Notes:\n- helmet sanitizes input": "helmet-sanitizes",
 	} {
 		if r := g.Grade(answer); !slices.Contains(mistakes(r), want) {
 			t.Errorf("%q: %s not flagged (got %v)", answer, want, mistakes(r))

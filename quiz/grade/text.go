@@ -53,6 +53,7 @@ type clause struct {
 	code       bool // a line of code: terse, but not a keyword list
 	afterColon bool // opens after "that's a myth:": the speaker's own view
 	distance   bool // the sentence calls something a myth or wrong
+	bullet     bool // the sentence is a bullet item ("- ...", "* ...")
 }
 
 type text struct {
@@ -121,6 +122,7 @@ var nothingVerbs = map[string]bool{
 	"does": true, "do": true, "did": true, "doing": true, "is": true, "has": true, "have": true, "adds": true,
 	"offers": true, "gives": true, "provides": true, "means": true, "changes": true, "protects": true, "solves": true,
 	"fixes": true, "prevents": true, "stops": true, "blocks": true, "helps": true, "buys": true, "brings": true,
+	"proves": true, "guarantees": true, "tells": true, "says": true, "shows": true, "verifies": true, "checks": true,
 }
 
 // meaningVerbs after a negator deny what follows: "the warning doesn't
@@ -548,16 +550,16 @@ func (t *text) split() {
 	}
 	sentence := 0
 	ownViewAt := -1
-	cur := clause{from: 0, sentence: 0}
 	// bullet: the current sentence is a bullet item, which ends with its line.
 	lead := strings.TrimLeft(t.src[:t.toks[0].start], " \t\n")
 	bullet := lead != "" && strings.IndexAny(lead, "-*•") == 0
+	cur := clause{from: 0, sentence: 0, bullet: bullet}
 	closeClause := func(to int) {
 		cur.to = to
 		if cur.to > cur.from {
 			t.clauses = append(t.clauses, cur)
 		}
-		cur = clause{from: to, sentence: sentence}
+		cur = clause{from: to, sentence: sentence, bullet: cur.bullet}
 	}
 	for i := range t.toks {
 		if i > 0 {
@@ -577,6 +579,7 @@ func (t *text) split() {
 				closeClause(i)
 				sentence++
 				cur.sentence = sentence
+				cur.bullet = bullet
 			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") {
 				closeClause(i)
 			} else if t.toks[i].brk && t.denialEnd(i) > i {
@@ -613,6 +616,7 @@ func (t *text) split() {
 	t.markLists()
 	t.markLabels()
 	t.markDistance()
+	t.markHeadedLists()
 	t.markDenials()
 	t.markContrasted()
 	t.markDeniedReasons()
@@ -986,6 +990,9 @@ func (t *text) distanceAt(i int) bool {
 	if truthWords[w] && (prev(1) == "be" && prev(2) == "would" || prev(1) == "the" && prev(2) == "be" && prev(3) == "would") {
 		return true // "that would be true if emit scheduled listeners"
 	}
+	if pastPlaces[w] && pastAdjectives[prev(1)] && (prev(2) == "my" || prev(2) == "our") {
+		return true // "at my first job we had SHA1": an anecdote about a past practice
+	}
 	if w == "used" && i+1 < len(t.toks) && t.toks[i+1].lower == "to" && pastPracticeSubjects[prev(1)] {
 		return true // "we used to store passwords with MD5": a past practice
 	}
@@ -1038,6 +1045,14 @@ var pastPracticeSubjects = map[string]bool{
 	"i": true, "we": true, "they": true, "you": true, "he": true, "she": true, "team": true, "company": true, "everyone": true,
 }
 
+// pastPlaces after "my first", "our old" open an anecdote about how things
+// were done there.
+var pastPlaces = map[string]bool{
+	"job": true, "company": true, "employer": true, "team": true, "project": true, "gig": true, "startup": true, "place": true,
+}
+
+var pastAdjectives = map[string]bool{"first": true, "last": true, "old": true, "previous": true, "former": true}
+
 // fixVerbs, after "which we" or "until we", close an anecdote about a
 // mistake: what it describes was wrong.
 var fixVerbs = map[string]bool{
@@ -1083,6 +1098,67 @@ func (t *text) markDistance() {
 	}
 	t.markNeither()
 	t.markAnotherOne()
+}
+
+// headingDenials, negated in a heading ("What it doesn't do:", "What
+// CORS does not protect against:"), make its bullet items things denied.
+var headingDenials = map[string]bool{
+	"do": true, "does": true, "protect": true, "protects": true, "cover": true, "covers": true, "handle": true,
+	"handles": true, "stop": true, "stops": true, "prevent": true, "prevents": true, "block": true, "blocks": true,
+	"fix": true, "fixes": true, "solve": true, "solves": true, "mean": true, "means": true, "help": true,
+	"helps": true, "guarantee": true, "guarantees": true, "replace": true, "replaces": true, "buy": true, "buys": true,
+}
+
+// markHeadedLists carries a heading's verdict to the bullet list under it:
+// after "Common myths:" or "What it doesn't do:" each "- ..." item is a
+// myth or a thing denied, not the speaker's claim. The list ends at the
+// first sentence that is not a bullet item.
+func (t *text) markHeadedLists() {
+	for ci := 0; ci < len(t.clauses); ci++ {
+		c := t.clauses[ci]
+		last := ci
+		for last+1 < len(t.clauses) && t.clauses[last+1].sentence == c.sentence {
+			last++
+		}
+		next := last + 1
+		if next >= len(t.clauses) || !t.clauses[next].bullet || c.bullet {
+			ci = last
+			continue
+		}
+		end := t.clauses[last].to - 1
+		gap := t.src[t.toks[end].end:t.endOf(end)]
+		if !strings.Contains(gap, ":") || t.clauses[last].to-c.from > 12 {
+			ci = last
+			continue
+		}
+		myths, denied := false, false
+		for cj := ci; cj <= last; cj++ {
+			myths = myths || t.clauses[cj].distance
+		}
+		for i := c.from; i < t.clauses[last].to; i++ {
+			if t.toks[i].neg {
+				for k := i; k <= i+3 && k < t.clauses[last].to; k++ {
+					denied = denied || headingDenials[t.toks[k].lower]
+				}
+			}
+		}
+		if myths || denied {
+			// An item may go on with sentences of its own ("- block
+			// anything on the server. A GET still runs."): those are the
+			// speaker's, and the list goes on at the next bullet.
+			for cj := next; cj < len(t.clauses); cj++ {
+				cl := t.clauses[cj]
+				if cl.bullet {
+					t.clauses[cj].distance = true
+					continue
+				}
+				if strings.ContainsRune(t.src[t.toks[cl.from-1].end:t.toks[cl.from].start], '\n') {
+					break
+				}
+			}
+		}
+		ci = last
+	}
 }
 
 // optionNouns after "the dangerous" name one of several options.
@@ -1209,7 +1285,9 @@ func (t *text) markAnotherOne() {
 		}
 		colon := j < len(t.toks) && strings.ContainsRune(t.src[t.toks[j-1].end:t.toks[j].start], ':')
 		isThat := j+1 < c.to && t.toks[j].lower == "is" && t.toks[j+1].lower == "that"
-		if !colon && !isThat {
+		// "Another one is treating setMaxListeners as the fix"
+		isDoing := j+1 < c.to && t.toks[j].lower == "is" && gerund(t.toks[j+1].lower)
+		if !colon && !isThat && !isDoing {
 			continue
 		}
 		for cj := ci; cj < len(t.clauses) && t.clauses[cj].sentence == c.sentence; cj++ {
