@@ -701,6 +701,9 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 	if a, ok := pronoun(segFrom); ok {
 		return a
 	}
+	if x := t.seriesSubject(ms, cl, segFrom, m); x != nil {
+		return direct(x)
+	}
 	switch {
 	case postSeg != nil:
 		return direct(postSeg)
@@ -720,6 +723,9 @@ func (t *text) governor(ms []mention, cl clause, m match) attribution {
 		return attribution{gov: postPrep, pron: -1}
 	}
 	if cl.from > 0 && t.clauses[t.toks[cl.from-1].clause].sentence == cl.sentence {
+		if x := t.carriedSubject(ms, cl, m); x != nil {
+			return direct(x)
+		}
 		if x := t.lastBefore(ms, cl.from); x != nil {
 			return attribution{gov: x, pron: -1}
 		}
@@ -737,6 +743,105 @@ const relativeReach = 10
 
 // segment returns the token range of the comma-separated part of clause cl
 // that holds the claim.
+// seriesSubject is the subject of a series of verbs that the claim's
+// segment goes on with: "helmet sets the headers, sanitizes the body, and
+// forces HTTPS" says all three of helmet, not of "the headers" before the
+// comma. The segment must open with a verb of the same form as the
+// subject's own verb ("sets" ... "sanitizes", "hashed" ... "stored").
+func (t *text) seriesSubject(ms []mention, cl clause, segFrom int, m match) *mention {
+	if segFrom <= cl.from {
+		return nil
+	}
+	v := segFrom
+	for v < m.from && (seriesLinks[t.toks[v].lower] || adverbs[t.toks[v].lower]) {
+		v++
+	}
+	if v > m.from || v >= len(t.toks) {
+		return nil
+	}
+	form := verbForm(t.toks[v])
+	if form == "" {
+		return nil
+	}
+	for i := range ms {
+		x := &ms[i]
+		if x.from < cl.from || x.to > segFrom || x.prep || x.contrast {
+			continue
+		}
+		if !x.subjectPos {
+			continue
+		}
+		u := x.to
+		for u < segFrom && adverbs[t.toks[u].lower] {
+			u++
+		}
+		if u < segFrom && verbForm(t.toks[u]) == form {
+			return x
+		}
+		return nil // the clause's first subject takes another kind of verb
+	}
+	return nil
+}
+
+// carriedSubject is the subject of the clause before, when the claim's
+// clause is only a contrasted predicate: in "require is synchronous in Node
+// but asynchronous in browsers" the "but" clause says "asynchronous" of
+// require, as surely as if it named it.
+func (t *text) carriedSubject(ms []mention, cl clause, m match) *mention {
+	if !predicateOpeners[t.toks[cl.from].lower] || m.from-cl.from < 1 || m.from-cl.from > 2 {
+		return nil
+	}
+	for i := cl.from + 1; i < m.from; i++ {
+		if tok := t.toks[i]; tok.pron || articles[tok.lower] || tok.neg {
+			return nil
+		}
+	}
+	isVerb := func(tok token) bool { return subjectVerbs[tok.lower] || copulas[tok.stem] }
+	if !isVerb(t.toks[cl.from+1]) {
+		// Not "but becomes async": then no verb may follow, or the word
+		// before it is the clause's own subject ("while input is validated").
+		for i := cl.from + 1; i < m.to; i++ {
+			if isVerb(t.toks[i]) {
+				return nil
+			}
+		}
+	}
+	prev := t.clauses[t.toks[cl.from-1].clause]
+	if prev.distance {
+		return nil // "people say import is async in the browser but sync in Node": still theirs
+	}
+	for i := range ms {
+		x := &ms[i]
+		if x.from >= prev.from && x.to <= prev.to && x.subjectPos && !x.prep && !x.contrast && x.paren == 0 {
+			return x
+		}
+	}
+	return nil
+}
+
+// predicateOpeners may open a clause that goes on with the subject before.
+var predicateOpeners = map[string]bool{"but": true, "whereas": true, "while": true, "yet": true}
+
+// seriesLinks may open the next item of a series of verbs.
+var seriesLinks = map[string]bool{"and": true, "or": true, "also": true, "then": true, "plus": true}
+
+// verbForm is "s" for a present verb of a singular subject ("sets",
+// "sanitizes"), "ed" for a past one, and "" for anything else, so that only
+// parallel verbs make a series.
+func verbForm(tok token) string {
+	w := tok.lower
+	if (tok.function && !subjectVerbs[w]) || tok.code || tok.ident || len(w) < 4 {
+		return ""
+	}
+	switch {
+	case strings.HasSuffix(w, "ed"):
+		return "ed"
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return "s"
+	}
+	return ""
+}
+
 func (t *text) segment(cl clause, m match) (from, to int) {
 	from, to = m.from, m.to
 	for from > cl.from && !t.segmentStart(from) {

@@ -431,6 +431,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"Common myths:\n- helmet sanitizes input\n- import is CommonJS",
 		"helmet sets headers. What it doesn't do:\n- sanitize input\n- validate the body",
 		"Common myths:\n- import is CommonJS. It is ESM.\n- helmet sanitizes input",
+		"People say import is static in Node but asynchronous in the browser. A false contrast.",
+		"helmet sets the headers, while the body is sanitized by a validator.",
 		// A claim whose own verb has nothing for object; an anecdote; the
 		// next myth of a list, told as what people do.
 		"helmet sanitizes nothing, it sets headers.",
@@ -492,6 +494,11 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"If I'm not mistaken, helmet sanitizes input.":                  "helmet-sanitizes",
 		// An arrow in a terse note links cause and effect.
 		"- raise pool -> JavaScript in parallel": "pool-js",
+		// A series of verbs keeps its subject across the commas.
+		"helmet sets headers for JavaScript, sanitizes the body, and forces HTTPS.": "helmet-sanitizes",
+		// A "but" clause that is only a predicate says it of the subject
+		// before.
+		"import is static in Node but asynchronous in the browser.": "import-async",
 		// Only a heading that rejects or denies makes its list a list of
 		// myths, and only the bullets right under it.
 		"What helmet does:\n- helmet sanitizes input":                    "helmet-sanitizes",
