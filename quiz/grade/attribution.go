@@ -1016,6 +1016,9 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		if tok.lower == "not" && i+1 < m.from && gerund(t.toks[i+1].lower) {
 			continue // "any client not coming from trusted.com gets a 403"
 		}
+		if tok.lower == "not" && i+1 < m.from && t.toks[i+1].lower == "from" && i > 0 && !auxiliaries[t.toks[i-1].lower] && !copulas[t.toks[i-1].lower] {
+			continue // "anything not from trusted.com is rejected": the "not" is the origin's
+		}
 		if tok.lower == "without" && i+1 < len(t.toks) && gerund(t.toks[i+1].lower) && m.from-i <= 2 {
 			return true // "without running the code again" denies the running
 		}

@@ -192,7 +192,7 @@ func (g *Grader) Grade(answer string) Result {
 				// "it's a myth that workers share memory": rejecting the
 				// myth states what it gets wrong.
 				earn(mc.opposite, m, spans)
-			case !negated && direct && !cl.distance:
+			case !negated && direct && !cl.distance && !t.inWhether(cl, m):
 				flag(mi, cl, m, spans)
 			}
 		})
@@ -310,6 +310,21 @@ var conditionWords = map[string]bool{"if": true, "unless": true, "when": true, "
 func (t *text) conditional(cl clause, m match) bool {
 	for i := cl.from; i < m.from; i++ {
 		if conditionWords[t.toks[i].lower] {
+			return true
+		}
+	}
+	return false
+}
+
+// inWhether reports whether the match sits in a "whether" clause (up to
+// the next comma): "I'm not sure whether it checks the Origin or just sends
+// the header" asks, it claims neither.
+func (t *text) inWhether(cl clause, m match) bool {
+	for i := m.from; i > cl.from; i-- {
+		if t.toks[i].brk {
+			return false
+		}
+		if t.toks[i-1].lower == "whether" {
 			return true
 		}
 	}

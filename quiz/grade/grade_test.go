@@ -433,6 +433,9 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"Common myths:\n- import is CommonJS. It is ESM.\n- helmet sanitizes input",
 		"People say import is static in Node but asynchronous in the browser. A false contrast.",
 		"helmet sets the headers, while the body is sanitized by a validator.",
+		// An indirect question claims nothing; what people do is reported.
+		"I'm not sure whether helmet sanitizes input or only sets headers.",
+		"A lot of people treat helmet as sanitizing input, but it only sets headers.",
 		// A claim whose own verb has nothing for object; an anecdote; the
 		// next myth of a list, told as what people do.
 		"helmet sanitizes nothing, it sets headers.",
@@ -499,6 +502,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// A "but" clause that is only a predicate says it of the subject
 		// before.
 		"import is static in Node but asynchronous in the browser.": "import-async",
+		// "not from X" is said of the origin, not of the claim.
+		"Every emit not from the main module is asynchronous.": "emit-async",
 		// Only a heading that rejects or denies makes its list a list of
 		// myths, and only the bullets right under it.
 		"What helmet does:\n- helmet sanitizes input":                    "helmet-sanitizes",

@@ -192,7 +192,7 @@ var (
 		"teach": true, "teaches": true, "state": true, "states": true,
 		"suggested": true, "presented": true, "recommended": true, "advertised": true, "advised": true,
 		"worry": true, "worries": true, "fear": true, "fears": true, "thinking": true, "believing": true, "assuming": true, "mentioned": true,
-		"hope": true, "hopes": true, "hoped": true, "wish": true,
+		"hope": true, "hopes": true, "hoped": true, "wish": true, "treat": true, "treats": true,
 	}
 	// beliefVerbs report after a negator too: "don't assume", "never
 	// think"; "is not seen by emit" or "without much worry" do not.
