@@ -436,6 +436,9 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// An indirect question claims nothing; what people do is reported.
 		"I'm not sure whether helmet sanitizes input or only sets headers.",
 		"A lot of people treat helmet as sanitizing input, but it only sets headers.",
+		"A lot of people picture helmet sanitizing input, but it only sets headers.",
+		"Some link helmet to sanitizing input, but it only sets headers.",
+		"helmet is often taken for something that sanitizes input, but it sets headers.",
 		// A claim whose own verb has nothing for object; an anecdote; the
 		// next myth of a list, told as what people do.
 		"helmet sanitizes nothing, it sets headers.",

@@ -1436,6 +1436,8 @@ var practices = map[string]bool{
 	"try": true, "use": true, "call": true, "put": true, "add": true, "write": true, "treat": true, "reach": true,
 	"skip": true, "store": true, "rely": true, "keep": true, "set": true, "just": true, "still": true, "simply": true,
 	"wrap": true, "raise": true, "bump": true, "delete": true, "run": true, "start": true, "make": true,
+	"link": true, "picture": true, "confuse": true, "mix": true, "stretch": true, "blame": true, "equate": true,
+	"read": true, "see": true, "view": true, "consider": true, "count": true, "expect": true,
 }
 
 // appearances say how something seems, not how it is: "looks cheap, but".
@@ -1451,8 +1453,11 @@ func (t *text) markContrasted() {
 			continue // only a sentence's first clause
 		}
 		reported := false
+		for i := c.from; i < min(c.to, c.from+4); i++ {
+			// "A lot of people picture listeners running in parallel, but"
+			reported = reported || practitioners[t.toks[i].lower] && (i < c.from+2 || t.toks[i-1].lower == "of" || t.toks[i-1].lower == "many" || t.toks[i-1].lower == "most")
+		}
 		for i := c.from; i < min(c.to, c.from+2); i++ {
-			reported = reported || practitioners[t.toks[i].lower]
 			// "Some try to reload ES modules by deleting the cache, but":
 			// a quantifier with a verb after it stands for people.
 			reported = reported || quantifiers[t.toks[i].lower] && i+1 < c.to && practices[t.toks[i+1].lower]
@@ -1461,6 +1466,11 @@ func (t *text) markContrasted() {
 			// "I look at exitedAfterDisconnect" is an action, not an appearance.
 			action := i+1 < c.to && lookParticles[t.toks[i+1].lower]
 			reported = reported || appearances[t.toks[i].lower] && !action
+			// "errorMonitor is often taken for a handler, but", "the
+			// warning gets read as proof of a leak, but"
+			if i+1 < c.to && (t.toks[i].lower == "taken" && t.toks[i+1].lower == "for" || t.toks[i].lower == "read" && t.toks[i+1].lower == "as" && i > c.from && (t.toks[i-1].lower == "gets" || t.toks[i-1].lower == "is" || t.toks[i-1].lower == "often")) {
+				reported = true
+			}
 		}
 		if !reported {
 			continue
