@@ -316,6 +316,21 @@ func (t *text) conditional(cl clause, m match) bool {
 	return false
 }
 
+// negatedBefore reports whether a negator stands a few words before the
+// match in its clause, with no comma between.
+func (t *text) negatedBefore(m match) bool {
+	cl := t.clauses[t.toks[m.from].clause]
+	for i := m.from - 1; i >= max(cl.from, m.from-negationWindow); i-- {
+		if t.toks[i+1].brk {
+			return false
+		}
+		if t.toks[i].neg {
+			return true
+		}
+	}
+	return false
+}
+
 // inWhether reports whether the match sits in a "whether" clause (up to
 // the next comma): "I'm not sure whether it checks the Origin or just sends
 // the header" asks, it claims neither.
@@ -372,7 +387,7 @@ func (t *text) qualified(unless []phrase, s int) bool {
 			continue
 		}
 		t.findPhrase(p.words, p.gap, func(m match) {
-			if t.clauses[t.toks[m.from].clause].sentence == s {
+			if t.clauses[t.toks[m.from].clause].sentence == s && (!p.affirmed || !t.negatedBefore(m)) {
 				found = true
 			}
 		})

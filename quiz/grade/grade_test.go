@@ -768,3 +768,26 @@ func TestNegRaising(t *testing.T) {
 		}
 	}
 }
+
+// An unless phrase written with "!" clears a claim only when it is not
+// negated itself: the true sentence and the myth differ by a "don't".
+func TestAffirmedUnless(t *testing.T) {
+	r := grade.Rubric{
+		Subjects: map[string][]string{"async": {"async listeners"}},
+		Concepts: []grade.Concept{{ID: "error", Label: "rejections reach 'error'", Weight: 1, Says: []string{"captureRejections"}}},
+		Misconceptions: []grade.Misconception{{
+			ID: "capture-default", Claim: "rejections reach 'error' by default", Correction: "enable captureRejections",
+			Subject: "async", Says: []string{"go to the error event"}, Unless: []string{"!have to enable"},
+		}},
+	}
+	g, err := grade.Compile(r, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mistakes(g.Grade("You have to enable captureRejections, then async listeners go to the error event.")); len(got) > 0 {
+		t.Errorf("the qualifier did not clear the claim: %v", got)
+	}
+	if got := mistakes(g.Grade("You don't have to enable captureRejections: async listeners go to the error event anyway.")); !slices.Contains(got, "capture-default") {
+		t.Errorf("a negated qualifier cleared the myth: %v", got)
+	}
+}

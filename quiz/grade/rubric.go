@@ -124,6 +124,9 @@ type word struct {
 type phrase struct {
 	words []word
 	gap   int
+	// affirmed: the phrase counts only when no negation stands before it
+	// ("!have to enable" is not "don't have to enable"); for unless lists.
+	affirmed bool
 	id    int // index into Grader.firstWords' lists: which phrases an answer can match
 }
 
@@ -476,6 +479,9 @@ func replaceWords(s, old, repl string) string {
 // main thread".
 func (g *Grader) compilePhrase(s string) (phrase, error) {
 	p := phrase{gap: maxGap}
+	if rest, ok := strings.CutPrefix(s, "!"); ok {
+		s, p.affirmed = rest, true
+	}
 	if rest, ok := strings.CutPrefix(s, "="); ok {
 		s, p.gap = rest, 0
 	}

@@ -1436,12 +1436,12 @@ var practices = map[string]bool{
 	"try": true, "use": true, "call": true, "put": true, "add": true, "write": true, "treat": true, "reach": true,
 	"skip": true, "store": true, "rely": true, "keep": true, "set": true, "just": true, "still": true, "simply": true,
 	"wrap": true, "raise": true, "bump": true, "delete": true, "run": true, "start": true, "make": true,
-	"link": true, "picture": true, "confuse": true, "mix": true, "stretch": true, "blame": true, "equate": true,
+	"link": true, "tie": true, "picture": true, "confuse": true, "mix": true, "stretch": true, "blame": true, "equate": true,
 	"read": true, "see": true, "view": true, "consider": true, "count": true, "expect": true,
 }
 
 // appearances say how something seems, not how it is: "looks cheap, but".
-var appearances = map[string]bool{"looks": true, "look": true, "seems": true, "seem": true, "sounds": true, "appears": true, "tempting": true}
+var appearances = map[string]bool{"looks": true, "look": true, "seems": true, "seem": true, "sounds": true, "appears": true, "tempting": true, "suggests": true}
 
 // markContrasted reports the first half of a sentence that other people's
 // practice or an appearance opens and the speaker's "but" answers:
