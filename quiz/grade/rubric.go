@@ -127,7 +127,7 @@ type phrase struct {
 	// affirmed: the phrase counts only when no negation stands before it
 	// ("!have to enable" is not "don't have to enable"); for unless lists.
 	affirmed bool
-	id    int // index into Grader.firstWords' lists: which phrases an answer can match
+	id       int // index into Grader.firstWords' lists: which phrases an answer can match
 }
 
 func (p phrase) String() string {
