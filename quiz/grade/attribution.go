@@ -216,6 +216,9 @@ func (g *Grader) findMentions(t *text) []mention {
 				continue
 			}
 			t.findPhrase(p.words, 0, func(m match) {
+				if t.longerName(m) {
+					return
+				}
 				cands = append(cands, cand{mention{subj: si, from: m.from, to: m.to}, calls})
 			})
 		}
@@ -301,6 +304,31 @@ func (g *Grader) findMentions(t *text) []mention {
 
 // verbAfter reports whether a verb starts at token i (after adverbs), which
 // makes the noun before it the subject of its clause.
+// longerName reports whether the match is only part of a hyphenated name
+// of three parts or more: the "cjs" of "cjs-module-lexer" or the "rate
+// limit" of "rate-limit-redis" is not the subject itself.
+func (t *text) longerName(m match) bool {
+	joined := func(i int) bool { // token i is joined to token i+1 by a hyphen
+		return i >= 0 && i+1 < len(t.toks) && t.src[t.toks[i].end:t.toks[i+1].start] == "-"
+	}
+	// chain is the hyphenated run of words around token i: [from, to].
+	chain := func(i int) (from, to int) {
+		from, to = i, i
+		for from > 0 && joined(from-1) {
+			from--
+		}
+		for joined(to) {
+			to++
+		}
+		return from, to
+	}
+	if from, to := chain(m.from); to-from >= 2 && (from < m.from || to > m.to-1) {
+		return true
+	}
+	from, to := chain(m.to - 1)
+	return to-from >= 2 && (from < m.from || to > m.to-1)
+}
+
 func (t *text) verbAfter(i, end int) bool {
 	for ; i < end; i++ {
 		w := t.toks[i].lower

@@ -438,6 +438,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"A lot of people treat helmet as sanitizing input, but it only sets headers.",
 		"A lot of people picture helmet sanitizing input, but it only sets headers.",
 		"Some link helmet to sanitizing input, but it only sets headers.",
+		// A subject's name inside a longer hyphenated name is not the subject.
+		"The require-in-the-middle hook runs again for every module it patches.",
 		"helmet is often taken for something that sanitizes input, but it sets headers.",
 		// A claim whose own verb has nothing for object; an anecdote; the
 		// next myth of a list, told as what people do.
