@@ -332,15 +332,17 @@ func (t *text) negatedBefore(m match) bool {
 }
 
 // inWhether reports whether the match sits in a "whether" clause (up to
-// the next comma): "I'm not sure whether it checks the Origin or just sends
-// the header" asks, it claims neither.
+// the next comma) that some word before it asks: "I'm not sure whether it
+// checks the Origin or just sends the header" claims neither. A clause
+// that opens with "Whether" is the subject of a claim ("Whether you use
+// require or import makes no difference"), and claims.
 func (t *text) inWhether(cl clause, m match) bool {
 	for i := m.from; i > cl.from; i-- {
 		if t.toks[i].brk {
 			return false
 		}
 		if t.toks[i-1].lower == "whether" {
-			return true
+			return i-1 > cl.from
 		}
 	}
 	return false

@@ -507,6 +507,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		// A "but" clause that is only a predicate says it of the subject
 		// before.
 		"import is static in Node but asynchronous in the browser.": "import-async",
+		// A "whether" clause that is a sentence's subject is claimed about.
+		"Whether or not you add a validator helmet sanitizes input.": "helmet-sanitizes",
 		// "not from X" is said of the origin, not of the claim.
 		"Every emit not from the main module is asynchronous.": "emit-async",
 		// Only a heading that rejects or denies makes its list a list of
