@@ -31,16 +31,12 @@ type bar struct {
 }
 
 // issueBar is the bar of issue 12. The splits the grader was tuned on are
-// held to it (tune 97.8%, dev 95.9%, dev2 96.3%, dev3 94.4% agreement when
-// round 4 ended), so falling below it is a regression.
+// held to it (tune 98.0%, dev 95.9%, dev2 96.3%, dev3 94.4%, dev4 95.9%
+// agreement when round 5 ended), so falling below it is a regression.
+// dev4 met only agreement and strong<->weak the one time it was graded
+// sealed, as round 4's test split (90.4%, recall 79.0%, false alarms 6.4%;
+// see testdata/corpus/README.md).
 var issueBar = bar{minAgreement: 0.90, maxStrongWeak: 0, minRecall: 0.90, maxFalseAlarms: 0.02}
-
-// dev4Floor is what the grader measured on the dev4 split the one time it
-// was graded sealed, as round 4's test split (270 answers; see
-// testdata/corpus/README.md): 244/270 agreement, no strong<->weak, recall
-// 132/167, false alarms 12/187. Released for tuning since, it must not get
-// worse.
-var dev4Floor = bar{minAgreement: 244.0 / 270, maxStrongWeak: 0, minRecall: 132.0 / 167, maxFalseAlarms: 12.0 / 187}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -74,7 +70,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, dev4Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
