@@ -48,6 +48,9 @@ func TestIssue12KeywordListsAreWeak(t *testing.T) {
 		{"q14", "cluster.fork(), isPrimary, round-robin, IPC, shared port, separate processes, exit event, zero downtime"},
 		{"q15", "- helmet\n- cors\n- bcrypt\n- jwt\n- https\n- rate limiting\n- npm audit\n- zod"},
 		{"q11", "CommonJS require synchronous cached, ESM import static hoisted, import() promise, mjs"},
+		// A long list that names every point adds up at list credit, but
+		// names are still not claims.
+		{"modules-iv1", "module.exports, require.cache, cached singleton, resolved path key, deleting cache entries, circular requires, partially filled exports, live bindings, TDZ, ReferenceError, shared third module"},
 	} {
 		r := gradeAs(t, a.q, a.answer)
 		if r.Verdict != grade.Weak || !r.ListLike {

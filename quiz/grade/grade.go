@@ -264,6 +264,11 @@ func (g *Grader) Grade(answer string) Result {
 	if t.listLike() {
 		res.ListLike = true
 		res.Notices = append(res.Notices, fmt.Sprintf("this reads like a list of keywords: an interviewer wants sentences that say what each thing does, so a concept only named in a list earns %d%% of its weight", int(100*listCredit)))
+		if statedCentrals == 0 && stated < thinFloorWeight && score >= centralFloor {
+			// A long list of the right names adds up at list credit, but
+			// it still says nothing: without a claim it stays weak.
+			score = centralFloor - 1
+		}
 	}
 	for mi, m := range g.misconceptions {
 		if flagged[mi] {
