@@ -502,6 +502,9 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"If I'm not mistaken, helmet sanitizes input.":                  "helmet-sanitizes",
 		// An arrow in a terse note links cause and effect.
 		"- raise pool -> JavaScript in parallel": "pool-js",
+		// So does a colon after a name, even with a comma list after it:
+		// the note says what the name does.
+		"- helmet: sql injection, xss": "helmet-sanitizes",
 		// A series of verbs keeps its subject across the commas.
 		"helmet sets headers for JavaScript, sanitizes the body, and forces HTTPS.": "helmet-sanitizes",
 		// A "but" clause that is only a predicate says it of the subject

@@ -719,9 +719,10 @@ func (tok token) participle() bool {
 }
 
 // claimMark reports whether the text between two words says that one is
-// the other: "→", "->", "=", "=>".
+// the other: "→", "->", "=", "=>", or the colon of a terse note ("workers:
+// one shared heap, globals everywhere" says something of the workers).
 func claimMark(gap string) bool {
-	return strings.Contains(gap, "→") || strings.Contains(gap, "->") || strings.Contains(gap, "=")
+	return strings.Contains(gap, "→") || strings.Contains(gap, "->") || strings.Contains(gap, "=") || strings.Contains(gap, ":")
 }
 
 // bareRun reports whether clause c, with fn function words, is a run of
