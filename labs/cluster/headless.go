@@ -92,7 +92,11 @@ type Report struct {
 	Port        int           `json:"port"`
 	PrimaryPID  int           `json:"primary_pid"`
 	Connections int           `json:"connections"`
-	KeepAlive   bool          `json:"keepalive"`
+	// Dials is how many connections the clients really opened: more than
+	// Connections with keep-alive on when a worker closed one (drained,
+	// killed) and its client reconnected.
+	Dials     int64 `json:"dials"`
+	KeepAlive bool  `json:"keepalive"`
 	// Started is when the load began; event times are relative to it in
 	// the text report.
 	Started   time.Time `json:"started"`
@@ -335,6 +339,7 @@ func (r *Report) fill(c *Cluster, res *load.Result) {
 	if res != nil {
 		r.DurationS = res.Duration.Seconds()
 		r.Requests, r.Successes, r.Errors = res.Requests, res.Successes, res.Errors
+		r.Dials = res.Dials
 		r.ErrorsByKind, r.ErrorSamples, r.StatusCodes = res.ErrorsByKind, res.ErrorSamples, res.StatusCodes
 		r.RPS = res.RPS
 		r.LatencyMS = LatencyMS{
@@ -413,9 +418,17 @@ func (r *Report) notes() []string {
 	case !r.KeepAlive:
 		notes = append(notes, fmt.Sprintf("Keep-alive off: every request opened a new connection and the rr primary handed connections to the workers in turn, so the requests split %s.", split))
 	default:
-		notes = append(notes, fmt.Sprintf("Keep-alive on: %d connection(s) carried all %d requests, and each connection stays with the worker it was handed to. The split (%s) follows the connections, not the requests.", r.Connections, r.Requests, split))
-		if r.Connections < r.WorkerCount {
+		carried := fmt.Sprintf("%d connection(s) carried all %d requests", r.Connections, r.Requests)
+		if reopened := r.Dials - int64(r.Connections); reopened > 0 {
+			carried = fmt.Sprintf("%d client(s) opened %d connections for %d requests (%d reopened after one closed)", r.Connections, r.Dials, r.Requests, reopened)
+		}
+		notes = append(notes, fmt.Sprintf("Keep-alive on: %s, and each connection stays with the worker it was handed to. The split (%s) follows the connections, not the requests.", carried, split))
+		switch {
+		case r.Connections >= r.WorkerCount:
+		case busy < r.WorkerCount:
 			notes = append(notes, fmt.Sprintf("With fewer connections (%d) than workers (%d), %d worker(s) got no work at all.", r.Connections, r.WorkerCount, r.WorkerCount-busy))
+		default:
+			notes = append(notes, fmt.Sprintf("With fewer connections (%d) than workers (%d), every worker got work only because connections were reopened and handed to the next worker in turn.", r.Connections, r.WorkerCount))
 		}
 	}
 	if k := r.Kill; k != nil && k.PID != 0 {

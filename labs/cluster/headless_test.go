@@ -95,7 +95,20 @@ func TestRunKeepAliveFewerConnectionsThanWorkers(t *testing.T) {
 			busy++
 		}
 	}
-	if busy != 2 || !strings.Contains(strings.Join(rep.Notes, "\n"), "1 worker(s) got no work at all") {
+	notes := strings.Join(rep.Notes, "\n")
+	if rep.Dials < 2 || int64(busy) > rep.Dials {
+		t.Fatalf("%d busy workers over %d connections; notes %q", busy, rep.Dials, rep.Notes)
+	}
+	// A connection the worker closed (rare, on a loaded machine) is
+	// reopened to the next worker; the note must then say so.
+	if rep.Dials > 2 {
+		t.Logf("%d connections opened; notes %q", rep.Dials, rep.Notes)
+		if !strings.Contains(notes, "reopened after one closed") {
+			t.Errorf("reconnects not reported; notes %q", rep.Notes)
+		}
+		return
+	}
+	if busy != 2 || !strings.Contains(notes, "2 connection(s) carried all") || !strings.Contains(notes, "1 worker(s) got no work at all") {
 		t.Errorf("%d busy workers; notes %q", busy, rep.Notes)
 	}
 }

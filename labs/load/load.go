@@ -106,6 +106,10 @@ type Result struct {
 	Requests  int64 `json:"requests"`
 	Successes int64 `json:"successes"`
 	Errors    int64 `json:"errors"`
+	// Dials counts the TCP connections the clients opened: Connections
+	// with keep-alive on unless a connection broke and was reopened, one
+	// per request with it off.
+	Dials int64 `json:"dials"`
 	// ErrorsByKind uses the Err* kinds; ErrorSamples keeps one message
 	// per kind.
 	ErrorsByKind map[string]int64  `json:"errors_by_kind"`
@@ -195,6 +199,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	clients := make([]*client, cfg.Connections)
 	for i := range clients {
 		clients[i] = newClient(r)
+		// Each client gets an even share of the request budget: a shared
+		// counter lets the first client to start take all of it on a busy
+		// machine, and the run would not use the connections it reports.
+		if n := int64(cfg.Connections); cfg.MaxRequests > 0 {
+			clients[i].budget = cfg.MaxRequests / n
+			if int64(i) < cfg.MaxRequests%n {
+				clients[i].budget++
+			}
+		}
 	}
 
 	var wg sync.WaitGroup
@@ -230,6 +243,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		hist.Merge(cl.hist)
 		res.Requests += cl.requests
 		res.Successes += cl.successes
+		res.Dials += cl.dials.Load()
 		for k, v := range cl.errors {
 			res.ErrorsByKind[k] += v
 			res.Errors += v
@@ -279,16 +293,18 @@ type runner struct {
 	cfg      Config
 	start    time.Time
 	deadline time.Time
-	issued   atomic.Int64
 }
 
-// next reports whether another request may start.
-func (r *runner) next() bool {
-	if !time.Now().Before(r.deadline) {
+// next reports whether cl may start another request.
+func (cl *client) next() bool {
+	if !time.Now().Before(cl.r.deadline) {
 		return false
 	}
-	if r.cfg.MaxRequests > 0 && r.issued.Add(1) > r.cfg.MaxRequests {
-		return false
+	if cl.r.cfg.MaxRequests > 0 {
+		if cl.budget == 0 {
+			return false
+		}
+		cl.budget--
 	}
 	return true
 }
@@ -299,6 +315,11 @@ type client struct {
 	r         *runner
 	http      *http.Client
 	transport *http.Transport
+	// budget is how many more requests this client may send when the run
+	// has a MaxRequests bound.
+	budget int64
+	// dials counts the connections this client opened.
+	dials atomic.Int64
 
 	hist         *hdrhistogram.Histogram
 	requests     int64
@@ -319,27 +340,30 @@ type client struct {
 func newClient(r *runner) *client {
 	// One transport per client: with keep-alive on, each client holds
 	// exactly one connection, like a browser tab or a wrk connection.
+	cl := &client{r: r}
+	dialer := &net.Dialer{Timeout: r.cfg.Timeout}
 	t := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: r.cfg.Timeout}).DialContext,
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			cl.dials.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		},
 		DisableKeepAlives:   !r.cfg.KeepAlive,
 		MaxIdleConnsPerHost: 1,
 		MaxConnsPerHost:     1,
 		ForceAttemptHTTP2:   false,
 		DisableCompression:  true,
 	}
-	return &client{
-		r:            r,
-		transport:    t,
-		http:         &http.Client{Transport: t, Timeout: r.cfg.Timeout, CheckRedirect: noRedirect},
-		hist:         newHist(),
-		errors:       map[string]int64{},
-		errorSamples: map[string]string{},
-		status:       map[int]int64{},
-		perWorker:    map[int]int64{},
-		win:          newHist(),
-		winWorker:    map[int]int64{},
-	}
+	cl.transport = t
+	cl.http = &http.Client{Transport: t, Timeout: r.cfg.Timeout, CheckRedirect: noRedirect}
+	cl.hist = newHist()
+	cl.errors = map[string]int64{}
+	cl.errorSamples = map[string]string{}
+	cl.status = map[int]int64{}
+	cl.perWorker = map[int]int64{}
+	cl.win = newHist()
+	cl.winWorker = map[int]int64{}
+	return cl
 }
 
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -348,7 +372,7 @@ func (cl *client) closeIdle() { cl.transport.CloseIdleConnections() }
 
 func (cl *client) loop(ctx context.Context) {
 	defer cl.closeIdle()
-	for ctx.Err() == nil && cl.r.next() {
+	for ctx.Err() == nil && cl.next() {
 		cl.once(ctx)
 	}
 }

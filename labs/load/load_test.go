@@ -104,8 +104,8 @@ func TestKeepAliveUsesOneConnectionPerClient(t *testing.T) {
 		mu.Lock()
 		got := len(conns)
 		mu.Unlock()
-		if got != tc.want {
-			t.Errorf("keep-alive %v: %d connections for 60 requests, want %d", tc.keepAlive, got, tc.want)
+		if got != tc.want || res.Dials != int64(tc.want) || res.Requests != 60 {
+			t.Errorf("keep-alive %v: %d connections (%d dials reported) for %d requests, want %d for 60", tc.keepAlive, got, res.Dials, res.Requests, tc.want)
 		}
 	}
 }

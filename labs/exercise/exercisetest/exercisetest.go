@@ -158,7 +158,13 @@ func AssertFails(t *testing.T, r *exercise.Report, name string) {
 func PackagesCacheDir(t *testing.T) string {
 	t.Helper()
 	nodetest.RequireTool(t, "npm", "npm comes with Node.js: install Node.js 22+ with npm")
-	return filepath.Join(os.TempDir(), "nodedive-exercise-test-cache")
+	dir := filepath.Join(os.TempDir(), "nodedive-exercise-test-cache")
+	// Made here, not by the first install: a test that links to it before
+	// any install ran would otherwise hand out a dangling link.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // Describe renders a report for test failures.
