@@ -11,9 +11,9 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against, and the dev, dev2, dev3, dev4 and dev5 splits,
-// earlier held-out sets, each graded once sealed and then released for
-// tuning.
+// rubrics were written against, and the dev, dev2, dev3, dev4, dev5 and dev6
+// splits, earlier held-out sets, each graded once sealed and then released
+// for tuning.
 const (
 	tuneFile = "testdata/corpus/tune.jsonl"
 	devFile  = "testdata/corpus/dev.jsonl"
@@ -21,6 +21,7 @@ const (
 	dev3File = "testdata/corpus/dev3.jsonl"
 	dev4File = "testdata/corpus/dev4.jsonl"
 	dev5File = "testdata/corpus/dev5.jsonl"
+	dev6File = "testdata/corpus/dev6.jsonl"
 )
 
 // bar is what a split is held to.
@@ -45,6 +46,12 @@ var issueBar = bar{minAgreement: 0.90, maxStrongWeak: 0, minRecall: 0.90, maxFal
 // 81/114, false alarms 9/194. Released for tuning since, it must not get
 // worse.
 var dev5Floor = bar{minAgreement: 223.0 / 270, maxStrongWeak: 0, minRecall: 81.0 / 114, maxFalseAlarms: 9.0 / 194}
+
+// dev6Floor is what the grader measured on the dev6 split the one time it
+// was graded sealed, as round 6's test split, after round 6's tuning on
+// dev5 (testdata/corpus/dev6-graded-once.txt): 220/270 agreement, one
+// strong<->weak, recall 85/112, false alarms 8/195.
+var dev6Floor = bar{minAgreement: 220.0 / 270, maxStrongWeak: 1, minRecall: 85.0 / 112, maxFalseAlarms: 8.0 / 195}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -78,7 +85,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -112,7 +119,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File}
+	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
