@@ -142,6 +142,9 @@ func (t *text) determiner(i int) bool {
 	if !determiners[w] {
 		return false
 	}
+	if w == "no" && i+1 < len(t.toks) && t.toks[i+1].lower == "longer" {
+		return false // "require no longer throws" denies the verb, like "never"
+	}
 	if w == "no" || w == "without" || w == "non" || w == "nobody" {
 		return true // "nobody is listening" denies its own verb, not the next claim
 	}
@@ -993,6 +996,42 @@ func (t *text) listGoesOn(cl clause, j int, m match, carried bool) bool {
 	return false
 }
 
+// noAdverbs make "no" part of an adverb ("no longer", "no matter how"),
+// not a determiner of the verb's object.
+var noAdverbs = map[string]bool{"longer": true, "more": true, "matter": true, "less": true, "sooner": true, "doubt": true}
+
+// predicateLinks may stand between "and" and the verb of a new predicate:
+// "and then returns", "and also sets".
+var predicateLinks = map[string]bool{"then": true, "also": true, "so": true, "thus": true, "therefore": true, "hence": true}
+
+// predicateStarts open a predicate of their own after "and": a verb of
+// the course's claims, a copula, an auxiliary or modal, or a pronoun that
+// is a new subject ("and it returns a promise").
+func predicateStart(tok token) bool {
+	w := tok.lower
+	return subjectVerbs[w] || copulas[w] || auxiliaries[w] || modals[w] || tok.pron && w != "each" && w != "this" && w != "these"
+}
+
+// modals open a verb phrase: "and can run in parallel".
+var modals = map[string]bool{"can": true, "could": true, "will": true, "would": true, "should": true, "must": true, "may": true, "might": true}
+
+// newPredicate reports whether the token i is an "and" that opens a new
+// predicate, not the next item of a list: a negation before it ("require
+// never waits and is synchronous", "helmet doesn't block requests and
+// sanitizes the body") denies only its own verb, however close the next
+// one stands. "never share memory and state" goes on denying: "state" is
+// a noun.
+func (t *text) newPredicate(i int) bool {
+	if t.toks[i].lower != "and" {
+		return false
+	}
+	j := i + 1
+	for j < len(t.toks) && (adverbs[t.toks[j].lower] || predicateLinks[t.toks[j].lower]) && !t.toks[j].brk {
+		j++
+	}
+	return j < len(t.toks) && !t.toks[j].brk && predicateStart(t.toks[j])
+}
+
 // negated reports whether a negator applies to the claim, following rule 4
 // of the file comment. A subject followed by its verb also bounds the
 // reach: in "No, require is synchronous" the "No" is not about the claim.
@@ -1007,13 +1046,21 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	if t.toks[m.from].negRaised && !t.ownNegation(m) {
 		return true // "I don't think JWTs need an expiry"
 	}
-	if last := m.words[len(m.words)-1]; last+1 < cl.to && t.toks[last+1].lower == "nothing" && !t.toks[last+1].brk {
-		return true // "decode alone proves nothing": the claim's own verb has nothing for object
+	if last := m.words[len(m.words)-1]; last+1 < cl.to && !t.toks[last+1].brk {
+		switch next := t.toks[last+1].lower; {
+		case next == "nothing":
+			return true // "decode alone proves nothing": the claim's own verb has nothing for object
+		case next == "no" && t.src[t.toks[last+1].start] == 'n' && last+2 < cl.to && !noAdverbs[t.toks[last+2].lower]:
+			// "readFile emits no data events": the verb's object is
+			// "no X". "204 No Content" is a name, and "no longer throws"
+			// denies the verb after it.
+			return true
+		}
 	}
 	// "does nothing for", "doesn't mean": denies the rest of the clause,
 	// whatever the subject.
 	for i := m.from - 1; i >= cl.from; i-- {
-		if t.toks[i+1].brk {
+		if t.toks[i+1].brk || t.newPredicate(i) {
 			break
 		}
 		if t.toks[i].negAll {
@@ -1030,6 +1077,9 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 			break
 		}
 		tok := t.toks[i]
+		if t.newPredicate(i) {
+			break // "require never waits and is synchronous": the denial stays with its own verb
+		}
 		if coordinators[tok.lower] {
 			carried = true
 			continue

@@ -798,3 +798,37 @@ func TestAffirmedUnless(t *testing.T) {
 		t.Errorf("a negated qualifier cleared the myth: %v", got)
 	}
 }
+
+// A denial reaches across "and" only to the next item of a list: a new
+// verb after "and" is a predicate of its own.
+func TestNegationStaysWithItsVerb(t *testing.T) {
+	g := compile(t)
+	s, err := grade.Compile(scopeRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string]string{
+		"require never waits and is synchronous.":      "require-sync",
+		"require is not slow and is synchronous.":      "require-sync",
+		"require does not lag and then blocks.":        "require-sync",
+		"Workers never share memory and state.":        "separate",
+		"Workers share no memory.":                     "separate",
+		"require no longer returns a promise.":         "require-sync",
+		"require returns no promise: it is sync.":      "require-sync",
+		"Workers don't lag and have their own memory.": "separate",
+	} {
+		r := g.Grade(answer)
+		if !slices.Contains(covered(r), want) || len(r.Misconceptions) > 0 {
+			t.Errorf("%q: covered %v, flagged %v; want %s and no misconception", answer, covered(r), mistakes(r), want)
+		}
+	}
+	for _, answer := range []string{
+		"helmet does not block requests and sanitizes the body.",
+		"helmet never blocks and also sanitizes the body.",
+		"helmet doesn't set cookies and it sanitizes input.",
+	} {
+		if r := s.Grade(answer); !slices.Contains(mistakes(r), "helmet-sanitizes") {
+			t.Errorf("%q: the claim after \"and\" is not flagged (got %v)", answer, mistakes(r))
+		}
+	}
+}
