@@ -832,3 +832,39 @@ func TestNegationStaysWithItsVerb(t *testing.T) {
 		}
 	}
 }
+
+// "I've seen X do Y" states what the speaker watched happen; "I've seen
+// people claim X", "I've seen it in tutorials" report what others hold.
+func TestSeenIsObservedOrReported(t *testing.T) {
+	g := compile(t)
+	s, err := grade.Compile(scopeRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string]string{
+		"I've seen require block the whole loop.":             "require-sync",
+		"I have seen imports hoisted above the code.":         "import-static",
+		"We've seen each worker process keep its own memory.": "separate",
+	} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), want) {
+			t.Errorf("%q: %s not covered (covered %v)", answer, want, covered(r))
+		}
+	}
+	if r := s.Grade("I've seen helmet sanitize input."); !slices.Contains(mistakes(r), "helmet-sanitizes") {
+		t.Errorf("an observation of the speaker's is not flagged: %v", mistakes(r))
+	}
+	for _, answer := range []string{
+		"I've seen people claim require is asynchronous.",
+		"I've seen devs think workers share memory.",
+		"I saw a tutorial say require returns a promise.",
+		"I've seen it said that workers share memory.",
+		"I've seen teams assume helmet sanitizes input.",
+		"I've seen the \"helmet sanitizes input\" idea in code reviews, it keeps coming back.",
+	} {
+		for _, gr := range []*grade.Grader{g, s} {
+			if r := gr.Grade(answer); len(r.Misconceptions) > 0 {
+				t.Errorf("%q is reported but flags %v", answer, mistakes(r))
+			}
+		}
+	}
+}

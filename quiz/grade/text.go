@@ -1018,6 +1018,9 @@ func (t *text) distanceAt(i int) bool {
 			if firstPerson[p] {
 				// "I think" hedges the speaker's own claim; "I thought",
 				// "I used to believe" report an old one.
+				if w == "seen" || w == "saw" {
+					return t.seenReport(i)
+				}
 				return pastBelief[w]
 			}
 			if reporters[p] {
@@ -1038,6 +1041,62 @@ func (t *text) distanceAt(i int) bool {
 		}
 	}
 	return false
+}
+
+// seenReport reports whether the "seen" or "saw" at token i, said by
+// the speaker, reports what others say or do ("I've seen people claim X",
+// "I've seen teams rely on CORS", "I've seen it in tutorials") or tells an
+// anecdote ("I've seen the 'Unhandled error' trace in production"),
+// rather than state what the speaker watched happen: "I've seen require
+// load synchronously", "I have seen imports hoisted". Only a seen thing
+// with a verb of its own (the proposition observed) is the speaker's
+// claim; people, their code and writings, a pronoun or a quotation keep
+// the sentence reported, as does a belief verb soon after.
+func (t *text) seenReport(i int) bool {
+	object := -1 // the first word of what was seen
+	for k := i + 1; k < len(t.toks) && k <= i+6; k++ {
+		tok := t.toks[k]
+		gap := t.src[t.toks[k-1].end:tok.start]
+		if tok.brk || strings.ContainsAny(gap, ".;!?\n\"“”`") {
+			break
+		}
+		w := tok.lower
+		if reportingVerbs[w] || beliefVerbs[w] {
+			return true // "I've seen it claimed that", "I've seen devs assume"
+		}
+		if object < 0 && (articles[w] || adverbs[w] || w == "also") {
+			continue
+		}
+		if object < 0 {
+			if tok.pron && w != "each" || w == "that" || w == "those" || reporters[w] || practitioners[w] || seenHolders[w] || strings.HasPrefix(w, "codebase") {
+				return true
+			}
+			object = k
+			continue
+		}
+		if k <= object+3 && seenVerb(w) {
+			return false // "seen require load synchronously"
+		}
+	}
+	return true
+}
+
+// seenVerb reports whether w can be the verb of a thing seen: "load",
+// "blocks", "get", "hoisted", "crashing".
+func seenVerb(w string) bool {
+	if subjectVerbs[w] || subjectVerbs[w+"s"] || subjectVerbs[w+"es"] || extraFunctionWords[w] && w != "like" && w != "also" && w != "instead" {
+		return true
+	}
+	return len(w) > 4 && strings.HasSuffix(w, "ed") || gerund(w)
+}
+
+// seenHolders are the people, code and writings whose ideas "I've seen"
+// reports.
+var seenHolders = map[string]bool{
+	"juniors": true, "seniors": true, "colleagues": true, "coworkers": true, "engineers": true, "setups": true,
+	"code": true, "projects": true, "apps": true, "repos": true, "prs": true, "pr": true, "reviews": true,
+	"advice": true, "confusion": true, "claims": true, "stories": true, "mistake": true, "mistakes": true,
+	"interviews": true, "talks": true, "stackoverflow": true, "examples": true, "snippets": true,
 }
 
 // pastPracticeSubjects before "used to" make it a past habit ("we used to
