@@ -955,7 +955,7 @@ func (t *text) lastBefore(ms []mention, i int) *mention {
 // only one ("CommonJS is Node's format: you call require()... The call is
 // synchronous").
 func (t *text) topic(ms []mention, cl clause) *mention {
-	if cl.sentence == 0 || !anaphoric[t.toks[cl.from].lower] {
+	if cl.sentence == 0 || !anaphoric[t.toks[cl.from].lower] && !cl.answers {
 		// "The call is synchronous" points back; "a lot of things can
 		// break" does not, whatever came before it.
 		return nil

@@ -868,3 +868,37 @@ func TestSeenIsObservedOrReported(t *testing.T) {
 		}
 	}
 }
+
+// A question the speaker answers at once ("X? No, Y") is ruled on by the
+// answer: after "No" it is a rejected idea, after "Yes" a claim, and the
+// answer is said of the question's subject.
+func TestQuestionThenAnswer(t *testing.T) {
+	g := compile(t)
+	for _, c := range []struct {
+		answer   string
+		want     string
+		mistakes []string
+	}{
+		{"Workers share memory? No, each worker is a separate process.", "separate", nil},
+		{"Workers share memory? Nope.", "separate", nil},
+		{"require returns a promise? Not at all, sync.", "require-sync", nil},
+		{"require async? no, sync.", "require-sync", nil},
+		{"Does require block? Yes.", "require-sync", nil},
+		{"Is require asynchronous? Yes, always.", "", []string{"require-async"}},
+		// A question left unanswered still claims nothing.
+		{"Is require asynchronous? I never checked.", "", nil},
+	} {
+		r := g.Grade(c.answer)
+		if c.want != "" && !slices.Contains(covered(r), c.want) {
+			t.Errorf("%q: %s not covered (covered %v)", c.answer, c.want, covered(r))
+		}
+		if !slices.Equal(mistakes(r), append([]string{}, c.mistakes...)) {
+			t.Errorf("%q: misconceptions %v, want %v", c.answer, mistakes(r), c.mistakes)
+		}
+	}
+	// "No" opening a claim of its own does not answer: the question is
+	// still only asked, and denies nothing.
+	if r := g.Grade("Is require asynchronous? No module is loaded twice."); slices.Contains(covered(r), "require-sync") {
+		t.Errorf("a \"No\" that opens a claim answers the question: %v", covered(r))
+	}
+}

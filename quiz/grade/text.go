@@ -54,6 +54,7 @@ type clause struct {
 	afterColon bool // opens after "that's a myth:": the speaker's own view
 	distance   bool // the sentence calls something a myth or wrong
 	bullet     bool // the sentence is a bullet item ("- ...", "* ...")
+	answers    bool // the sentence opens with "Yes,"/"No," after a question: it answers it
 }
 
 type text struct {
@@ -629,6 +630,56 @@ func (t *text) split() {
 					t.clauses[cj].question = true
 				}
 			}
+		}
+	}
+	t.markAnswers()
+}
+
+// answerWords open the answer to a question: "Shared memory? No, each
+// worker is its own process."
+var answerWords = map[string]bool{"yes": true, "yep": true, "yeah": true, "no": true, "nope": true, "nah": true, "not": true}
+
+// markAnswers reads a question the speaker answers at once ("X? No, Y",
+// "X? Yes.") as a claim the answer rules on: after "No" the question is
+// a rejected idea, like a myth (denying it earns what it gets wrong, and
+// nothing in it is the speaker's claim); after "Yes" it is the speaker's
+// claim. The answer itself is a claim about the question's subject.
+// "Not" answers only as "Not at all", "Not really": "Not in cluster" is
+// the start of a claim.
+func (t *text) markAnswers() {
+	for ci := 1; ci < len(t.clauses); ci++ {
+		c, prev := t.clauses[ci], t.clauses[ci-1]
+		if prev.sentence == c.sentence || !prev.question || c.question {
+			continue
+		}
+		i := c.from
+		w := t.toks[i].lower
+		if !answerWords[w] {
+			continue
+		}
+		end := i + 1
+		if w == "not" {
+			if end >= len(t.toks) || t.toks[end].lower != "really" && t.toks[end].lower != "at" {
+				continue
+			}
+			for end < len(t.toks) && (t.toks[end].lower == "really" || t.toks[end].lower == "at" || t.toks[end].lower == "all") {
+				end++
+			}
+		}
+		// The answer word stands alone: "No, ...", "No.", "No —", not "No
+		// module is loaded twice".
+		if end < len(t.toks) && !t.toks[end].brk {
+			if stop, _ := sentenceEnd(t.src[t.toks[end-1].end:t.toks[end].start], t.toks[end-1].lower, false); !stop {
+				continue
+			}
+		}
+		denied := w != "yes" && w != "yep" && w != "yeah"
+		for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence == prev.sentence; cj-- {
+			t.clauses[cj].question = false
+			t.clauses[cj].distance = t.clauses[cj].distance || denied
+		}
+		for cj := ci; cj < len(t.clauses) && t.clauses[cj].sentence == c.sentence; cj++ {
+			t.clauses[cj].answers = true
 		}
 	}
 }
