@@ -375,7 +375,7 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 		words := append(buf[:0], s)
 		pos := s
 		ok := true
-		for _, w := range p[1:] {
+		for wi, w := range p[1:] {
 			found := -1
 			reach := gap
 			switch {
@@ -417,6 +417,15 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 				}
 				if t.toks[j].arg && !w.adj {
 					continue // the arguments of a call: ".emit('x', fn) to get notified"
+				}
+				if wi == 0 && !copula && reach > 0 && skipped > 0 && t.alternative(j) && !t.negIn(pos+1, j) {
+					// "doesn't block the loop or the other requests": the
+					// verb governs each alternative, so the phrase may skip
+					// the one before "or" and go on with a fresh gap. Only
+					// right after a phrase's first word: deeper in, an
+					// alternative skipped changes what the phrase says.
+					skipped = 0
+					continue
 				}
 				if skipped >= reach {
 					break
@@ -999,6 +1008,35 @@ func (t *text) listGoesOn(cl clause, j int, m match, carried bool) bool {
 // noAdverbs make "no" part of an adverb ("no longer", "no matter how"),
 // not a determiner of the verb's object.
 var noAdverbs = map[string]bool{"longer": true, "more": true, "matter": true, "less": true, "sooner": true, "doubt": true}
+
+// alternative reports whether the token j is an "or" or "nor" that joins
+// two objects of one verb ("share globals or memory"), not two predicates
+// ("loads the file or throws", "or it crashes") or a consequence (", or
+// the process exits").
+func (t *text) alternative(j int) bool {
+	if w := t.toks[j].lower; w != "or" && w != "nor" || t.toks[j].brk || j+1 >= len(t.toks) || t.consequence(j) {
+		return false
+	}
+	next := t.toks[j+1]
+	return !next.brk && !next.neg && !predicateStart(next) && !verbAfterOr(next.lower)
+}
+
+// negIn reports whether a negator stands in tokens [from, to): "has no
+// require or __dirname" denies both, and a phrase must not skip the "no".
+func (t *text) negIn(from, to int) bool {
+	for k := from; k < to; k++ {
+		if t.toks[k].neg {
+			return true
+		}
+	}
+	return false
+}
+
+// verbAfterOr reports whether w looks like a verb of its own after "or":
+// "or throws", "or crashes", "or gets".
+func verbAfterOr(w string) bool {
+	return subjectVerbs[w] || extraFunctionWords[w] && w != "like"
+}
 
 // predicateLinks may stand between "and" and the verb of a new predicate:
 // "and then returns", "and also sets".

@@ -902,3 +902,26 @@ func TestQuestionThenAnswer(t *testing.T) {
 		t.Errorf("a \"No\" that opens a claim answers the question: %v", covered(r))
 	}
 }
+
+// A verb governs each of the objects "or" joins: "never share globals or
+// memory" denies sharing memory, "share globals or memory" says it.
+func TestVerbGovernsAlternatives(t *testing.T) {
+	g := compile(t)
+	for answer, want := range map[string][]string{
+		"Workers share globals or memory.":             {"share-memory"},
+		"Workers can share a cache or the memory.":     {"share-memory"},
+		"Workers never share globals or memory.":       nil,
+		"Workers don't share the heap or memory.":      nil,
+		"Workers share no globals or memory.":          nil,
+		"Workers share code, or memory is what I mean": nil,
+	} {
+		if r := g.Grade(answer); !slices.Equal(mistakes(r), append([]string{}, want...)) {
+			t.Errorf("%q: misconceptions %v, want %v", answer, mistakes(r), want)
+		}
+	}
+	for _, answer := range []string{"Workers never share globals or memory.", "Workers don't share the heap or memory."} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), "separate") {
+			t.Errorf("%q: denying the myth earns nothing (%v)", answer, covered(r))
+		}
+	}
+}
