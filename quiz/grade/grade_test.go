@@ -925,3 +925,28 @@ func TestVerbGovernsAlternatives(t *testing.T) {
 		}
 	}
 }
+
+// "no choice but to X" and "can't help but X" affirm X.
+func TestNoChoiceButAffirms(t *testing.T) {
+	g := compile(t)
+	for answer, want := range map[string][]string{
+		"Workers have no choice but to share memory.":       {"share-memory"},
+		"Workers have no other option but to share memory.": {"share-memory"},
+		"Workers can't help but share memory.":              {"share-memory"},
+		// A real contrast still breaks: the "no" is the first clause's.
+		"Workers have no choice, but they keep their own memory.": nil,
+	} {
+		if r := g.Grade(answer); !slices.Equal(mistakes(r), append([]string{}, want...)) {
+			t.Errorf("%q: misconceptions %v, want %v", answer, mistakes(r), want)
+		}
+	}
+	for answer, want := range map[string]string{
+		"require has no choice but to block.":                   "require-sync",
+		"Each worker has no option but to keep its own memory.": "separate",
+		"require can't help but block the caller.":              "require-sync",
+	} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), want) || len(r.Misconceptions) > 0 {
+			t.Errorf("%q: covered %v, flagged %v; want %s", answer, covered(r), mistakes(r), want)
+		}
+	}
+}

@@ -427,6 +427,8 @@ func (t *text) mark() {
 		switch {
 		case w == "none" && policyName(t.src, t.toks, i):
 			// "NODE_CLUSTER_SCHED_POLICY=none", "'none' mode": a name.
+		case isNegator(w) && next == "help" && i+2 < n && t.toks[i+2].lower == "but":
+			// "require can't help but block" affirms blocking: see exceptBut.
 		case isNegator(w) && negativeParticiples[next]:
 			// "is not prevented from importing CommonJS" denies a denial:
 			// what follows is affirmed.
@@ -581,7 +583,7 @@ func (t *text) split() {
 				sentence++
 				cur.sentence = sentence
 				cur.bullet = bullet
-			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") {
+			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") && !t.exceptBut(i) {
 				closeClause(i)
 			} else if t.toks[i].brk && t.denialEnd(i) > i {
 				// "people assume X helps, it doesn't, emit has already
@@ -682,6 +684,36 @@ func (t *text) markAnswers() {
 			t.clauses[cj].answers = true
 		}
 	}
+}
+
+// choiceNouns, after "no" and before "but", leave only what follows:
+// "has no choice but to fork", "no other option but a restart".
+var choiceNouns = map[string]bool{"choice": true, "option": true, "alternative": true, "way": true}
+
+// exceptBut reports whether the "but" at token i means "except" in an
+// idiom that affirms what follows it ("the primary has no choice but to
+// fork", "require can't help but block"): no contrast, no new clause, and
+// the "no" or "can't" before it denies nothing of the claim.
+func (t *text) exceptBut(i int) bool {
+	if t.toks[i].lower != "but" || t.toks[i].brk || i < 2 {
+		return false
+	}
+	prev := t.toks[i-1].lower
+	if prev == "help" && isNegator(t.toks[i-2].lower) {
+		return true
+	}
+	if !choiceNouns[prev] {
+		return false
+	}
+	for k := i - 2; k >= max(0, i-4); k-- {
+		if t.toks[k+1].brk {
+			return false
+		}
+		if t.toks[k].lower == "no" {
+			return true
+		}
+	}
+	return false
 }
 
 // markRepeats flags the words of every sentence that repeats an earlier
