@@ -470,7 +470,8 @@ func (w word) matches(tok token) bool {
 	if w.exact != "" {
 		return tok.lower == w.exact
 	}
-	return tok.stem == w.stem
+	// "subscribe" is not "subscriber": the same stem, another word class.
+	return tok.stem == w.stem && (tok.agent == w.agent || w.anyClass)
 }
 
 // eachClaim finds every claim of the forms and, for those made about the

@@ -950,3 +950,40 @@ func TestNoChoiceButAffirms(t *testing.T) {
 		}
 	}
 }
+
+// An agent noun is not its verb: "subscriber" does not say "subscribe",
+// unless the rubric writes a prefix ("subscrib*"). A subject's mention
+// still matches both: what listens is a listener.
+func TestAgentNounIsNotItsVerb(t *testing.T) {
+	g, err := grade.Compile(grade.Rubric{
+		Subjects: map[string][]string{"listener": {"listener"}},
+		Concepts: []grade.Concept{
+			{ID: "subscribe", Label: "code subscribes", Weight: 1, Says: []string{"subscribe"}},
+			{ID: "listen", Label: "code listens", Weight: 1, Says: []string{"listen for"}},
+			{ID: "prefix", Label: "subscrib*", Weight: 1, Says: []string{"subscrib* list"}},
+			{ID: "a-listener", Label: "a listener", Weight: 1, Says: []string{"listener runs"}},
+		},
+		Misconceptions: []grade.Misconception{
+			{ID: "parallel", Claim: "listeners run in parallel", Correction: "in order", Subject: "listener", Says: []string{"at the same time"}},
+		},
+	}, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string][]string{
+		"Every subscriber gets the event.":           nil,
+		"Other modules subscribe to the event.":      {"subscribe"},
+		"The subscribers list grows.":                {"prefix"},
+		"Each listener for the event is called.":     nil,
+		"You listen for the event with on.":          {"listen"},
+		"A listener runs when the event is emitted.": {"a-listener"},
+		"The code listens runs twice.":               nil,
+	} {
+		if r := g.Grade(answer); !slices.Equal(covered(r), append([]string{}, want...)) {
+			t.Errorf("%q: covered %v, want %v", answer, covered(r), want)
+		}
+	}
+	if r := g.Grade("Modules that listen all run at the same time."); !slices.Contains(mistakes(r), "parallel") {
+		t.Errorf("a verb does not mention its agent's subject: %v", mistakes(r))
+	}
+}

@@ -117,6 +117,10 @@ type word struct {
 	colon  bool   // that separator is a colon: only a colon in the answer matches it
 	exact  string // written "emit!": only this very word, not "emits" or "emitting"
 	lower  string // as written in the rubric, for typo correction
+	agent  bool   // an agent noun ("listener"): matches only agent nouns (see agentNouns)
+	// anyClass: a subject's mention matches either word class: the
+	// things that "listen to 'userCreated'" are the listeners.
+	anyClass bool
 }
 
 // phrase is a compiled phrase: its words and how many other words may sit
@@ -240,6 +244,11 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 		}
 		if len(ms) == 0 {
 			return nil, fmt.Errorf("subject %s has no mentions", name)
+		}
+		for _, p := range ms {
+			for k := range p.words {
+				p.words[k].anyClass = true
+			}
 		}
 		subjectIndex[name] = len(g.subjects)
 		g.subjects = append(g.subjects, subject{name: name, mentions: ms})
@@ -496,7 +505,7 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 				// "the fix" stays "the fix", not any "fix".
 				return
 			}
-			w := word{far: first && pi > 0, lower: lower}
+			w := word{far: first && pi > 0, lower: lower, agent: agentNoun(lower)}
 			first = false
 			atOnce := lower == "once" && len(p.words) > 0 && p.words[len(p.words)-1].stem == "at"
 			if len(p.words) > 0 && !w.far {

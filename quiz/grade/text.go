@@ -41,6 +41,7 @@ type token struct {
 	label      bool   // a heading before a colon at the start of a sentence: "Handling:"
 	arrow      bool   // only an arrow sits before it: "worker crashes -> primary forks"
 	negRaised  bool   // in the claim of "I don't think X": denied by the speaker
+	agent      bool   // an agent noun snowball folds into its verb: "listener", "subscribers"
 }
 
 // clause is a run of tokens that one subject governs: a sentence, or a part
@@ -267,6 +268,24 @@ var subjectVerbs = map[string]bool{
 // adverbs may sit between a subject and its verb.
 var adverbs = map[string]bool{"also": true, "always": true, "only": true, "just": true, "really": true, "actually": true, "then": true, "still": true, "itself": true}
 
+// agentNouns are the course's nouns for who does something that snowball
+// stems to the verb itself: "listener" and "listen" are both "listen",
+// "subscriber" and "subscribe" both "subscrib". A phrase word matches a
+// word of the other class only when written with "*" ("subscrib*"): "a
+// subscriber" does not say that something subscribes, and "you listen
+// for it" names no listener.
+var agentNouns = map[string]bool{
+	"listener": true, "subscriber": true, "compiler": true, "transpiler": true, "importer": true,
+	"resolver": true, "consumer": true, "producer": true, "balancer": true, "scheduler": true,
+	"verifier": true, "observer": true, "receiver": true, "dispatcher": true, "publisher": true,
+	"encoder": true, "decoder": true, "controller": true, "manager": true,
+}
+
+// agentNoun reports whether lower is one of agentNouns, or its plural.
+func agentNoun(lower string) bool {
+	return agentNouns[lower] || strings.HasSuffix(lower, "s") && agentNouns[lower[:len(lower)-1]]
+}
+
 // stemCache memoises snowball: stemming is the grader's main cost, and an
 // answer repeats words. The cache is bounded so hostile input cannot grow it.
 var stemCache = struct {
@@ -375,7 +394,7 @@ func analyze(src string, syn map[string]string) *text {
 		if c, ok := syn[stem]; ok {
 			stem = c
 		}
-		tok := token{start: start, end: end, lower: lower, stem: stem, ident: isIdentifier(src[start:end])}
+		tok := token{start: start, end: end, lower: lower, stem: stem, ident: isIdentifier(src[start:end]), agent: agentNoun(lower)}
 		if end < len(src) && src[end] == '(' {
 			tok.call = true
 		}
