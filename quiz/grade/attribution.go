@@ -465,7 +465,7 @@ func (w word) matches(tok token) bool {
 		return false // "require.cache" is not "require caches"
 	}
 	if w.prefix != "" {
-		return strings.HasPrefix(tok.lower, w.prefix)
+		return strings.HasPrefix(tok.lower, w.prefix) || tok.prefixFix == w.prefix
 	}
 	if w.exact != "" {
 		return tok.lower == w.exact

@@ -987,3 +987,29 @@ func TestAgentNounIsNotItsVerb(t *testing.T) {
 		t.Errorf("a verb does not mention its agent's subject: %v", mistakes(r))
 	}
 }
+
+// A prefix phrase ("automatic*") reads a typist's slip in the word's
+// start as it reads one in a whole word.
+func TestTyposInPrefixes(t *testing.T) {
+	g, err := grade.Compile(grade.Rubric{
+		Subjects: map[string][]string{"worker": {"worker"}},
+		Concepts: []grade.Concept{
+			{ID: "auto", Label: "workers restart automatically", Weight: 1, Subject: "worker", Says: []string{"automatic*"}},
+		},
+	}, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string][]string{
+		"Workers restart automatically.":  {"auto"},
+		"Workers restart automtically.":   {"auto"}, // a letter left out
+		"Workers restart autmoatically.":  {"auto"}, // two swapped
+		"Workers restart `autmoatic`.":    nil,      // code is left as written
+		"Workers restart uatomatically.":  nil,      // never the first letter
+		"Workers restart automaticcally.": {"auto"}, // past the prefix: matched as written
+	} {
+		if r := g.Grade(answer); !slices.Equal(covered(r), append([]string{}, want...)) {
+			t.Errorf("%q: covered %v, want %v", answer, covered(r), want)
+		}
+	}
+}

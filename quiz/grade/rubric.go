@@ -202,8 +202,9 @@ type Grader struct {
 	rest [][]string
 	// vocab lists the stems the rubric's phrases use, and typos finds the
 	// one a misspelled answer word was meant to be (see typos.go).
-	vocab [][2]string // (word as written, stem)
-	typos typoIndex
+	vocab    [][2]string // (word as written, stem)
+	prefixes []string    // the "*" prefixes, for typo correction
+	typos    typoIndex
 }
 
 // Compile checks a rubric and prepares it for grading. Every error names
@@ -375,8 +376,8 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 	if g.target > total {
 		return nil, fmt.Errorf("target %.1f is more than the total weight %.1f", g.target, total)
 	}
-	g.typos = newTypoIndex(g.vocab)
-	g.vocab = nil
+	g.typos = newTypoIndex(g.vocab, g.prefixes)
+	g.vocab, g.prefixes = nil, nil
 	return g, nil
 }
 
@@ -549,6 +550,9 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 	for _, w := range p.words {
 		if w.prefix == "" && w.exact == "" && !w.ident && !w.dotted {
 			g.vocab = append(g.vocab, [2]string{w.lower, w.stem})
+		}
+		if w.prefix != "" {
+			g.prefixes = append(g.prefixes, w.prefix)
 		}
 	}
 	var rest []string

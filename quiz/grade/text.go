@@ -42,6 +42,7 @@ type token struct {
 	arrow      bool   // only an arrow sits before it: "worker crashes -> primary forks"
 	negRaised  bool   // in the claim of "I don't think X": denied by the speaker
 	agent      bool   // an agent noun snowball folds into its verb: "listener", "subscribers"
+	prefixFix  string // the rubric prefix a mistyped start stands for: "deprecat" for "depracated"
 }
 
 // clause is a run of tokens that one subject governs: a sentence, or a part
