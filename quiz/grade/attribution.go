@@ -33,7 +33,8 @@ import (
 //     it) with no comma, colon or dash in between: "not", "never", "n't"
 //     reach a few words; "no", "without", "nobody" only the noun after them
 //     ("with no listener, emit throws" denies nothing about throwing);
-//     "or"/"nor" carry a negation on ("never plain text or MD5"); "does
+//     "or"/"nor" carry a negation on ("never plain text or MD5"), an "and"
+//     that opens a new predicate stops it ("never waits and is sync"); "does
 //     nothing for", "has no effect on", "doesn't mean" deny the rest of the
 //     clause. Only a verb's negation ("is not", "never") is firm enough to
 //     turn a denied concept into a misconception.
