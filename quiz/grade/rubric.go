@@ -118,8 +118,9 @@ type word struct {
 	exact  string // written "emit!": only this very word, not "emits" or "emitting"
 	lower  string // as written in the rubric, for typo correction
 	agent  bool   // an agent noun ("listener"): matches only agent nouns (see agentNouns)
-	// anyClass: a subject's mention matches either word class: the
-	// things that "listen to 'userCreated'" are the listeners.
+	// anyClass: a subject's mention or an unless qualifier matches either
+	// word class: the things that "listen to 'userCreated'" are the
+	// listeners.
 	anyClass bool
 }
 
@@ -323,6 +324,13 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 		unless, err := expand(m.Unless)
 		if err != nil {
 			return nil, fmt.Errorf("misconception %s: unless: %w", m.ID, err)
+		}
+		// A qualifier only clears a flag, and is read loosely: "=the
+		// importer" also clears "the importing module".
+		for _, p := range unless {
+			for k := range p.words {
+				p.words[k].anyClass = true
+			}
 		}
 		mi := misconception{Misconception: m, forms: forms, opposite: -1, unless: unless}
 		if m.Opposite != "" {
