@@ -964,7 +964,7 @@ func TestAgentNounIsNotItsVerb(t *testing.T) {
 			{ID: "a-listener", Label: "a listener", Weight: 1, Says: []string{"listener runs"}},
 		},
 		Misconceptions: []grade.Misconception{
-			{ID: "parallel", Claim: "listeners run in parallel", Correction: "in order", Subject: "listener", Says: []string{"at the same time"}},
+			{ID: "parallel", Claim: "listeners run in parallel", Correction: "in order", Subject: "listener", Says: []string{"at the same time"}, Unless: []string{"=the subscriber"}},
 		},
 	}, testLexicon)
 	if err != nil {
@@ -985,6 +985,10 @@ func TestAgentNounIsNotItsVerb(t *testing.T) {
 	}
 	if r := g.Grade("Modules that listen all run at the same time."); !slices.Contains(mistakes(r), "parallel") {
 		t.Errorf("a verb does not mention its agent's subject: %v", mistakes(r))
+	}
+	// An unless qualifier is read loosely too.
+	if r := g.Grade("Each listener runs at the same time as the subscribing module."); len(r.Misconceptions) > 0 {
+		t.Errorf("\"=the subscriber\" does not clear \"the subscribing\": %v", mistakes(r))
 	}
 }
 
