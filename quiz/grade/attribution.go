@@ -33,7 +33,8 @@ import (
 //     it) with no comma, colon or dash in between: "not", "never", "n't"
 //     reach a few words; "no", "without", "nobody" only the noun after them
 //     ("with no listener, emit throws" denies nothing about throwing);
-//     "or"/"nor" carry a negation on ("never plain text or MD5"); "does
+//     "or"/"nor" carry a negation on ("never plain text or MD5"), an "and"
+//     that opens a new predicate stops it ("never waits and is sync"); "does
 //     nothing for", "has no effect on", "doesn't mean" deny the rest of the
 //     clause. Only a verb's negation ("is not", "never") is firm enough to
 //     turn a denied concept into a misconception.
@@ -141,6 +142,9 @@ func (t *text) determiner(i int) bool {
 	w := t.toks[i].lower
 	if !determiners[w] {
 		return false
+	}
+	if w == "no" && i+1 < len(t.toks) && t.toks[i+1].lower == "longer" {
+		return false // "require no longer throws" denies the verb, like "never"
 	}
 	if w == "no" || w == "without" || w == "non" || w == "nobody" {
 		return true // "nobody is listening" denies its own verb, not the next claim
@@ -372,7 +376,7 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 		words := append(buf[:0], s)
 		pos := s
 		ok := true
-		for _, w := range p[1:] {
+		for wi, w := range p[1:] {
 			found := -1
 			reach := gap
 			switch {
@@ -415,6 +419,15 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 				if t.toks[j].arg && !w.adj {
 					continue // the arguments of a call: ".emit('x', fn) to get notified"
 				}
+				if wi == 0 && !copula && reach > 0 && skipped > 0 && t.alternative(j) && !t.negIn(pos+1, j) {
+					// "doesn't block the loop or the other requests": the
+					// verb governs each alternative, so the phrase may skip
+					// the one before "or" and go on with a fresh gap. Only
+					// right after a phrase's first word: deeper in, an
+					// alternative skipped changes what the phrase says.
+					skipped = 0
+					continue
+				}
 				if skipped >= reach {
 					break
 				}
@@ -453,12 +466,13 @@ func (w word) matches(tok token) bool {
 		return false // "require.cache" is not "require caches"
 	}
 	if w.prefix != "" {
-		return strings.HasPrefix(tok.lower, w.prefix)
+		return strings.HasPrefix(tok.lower, w.prefix) || tok.prefixFix == w.prefix
 	}
 	if w.exact != "" {
 		return tok.lower == w.exact
 	}
-	return tok.stem == w.stem
+	// "subscribe" is not "subscriber": the same stem, another word class.
+	return tok.stem == w.stem && (tok.agent == w.agent || w.anyClass)
 }
 
 // eachClaim finds every claim of the forms and, for those made about the
@@ -952,7 +966,7 @@ func (t *text) lastBefore(ms []mention, i int) *mention {
 // only one ("CommonJS is Node's format: you call require()... The call is
 // synchronous").
 func (t *text) topic(ms []mention, cl clause) *mention {
-	if cl.sentence == 0 || !anaphoric[t.toks[cl.from].lower] {
+	if cl.sentence == 0 || !anaphoric[t.toks[cl.from].lower] && !cl.answers {
 		// "The call is synchronous" points back; "a lot of things can
 		// break" does not, whatever came before it.
 		return nil
@@ -993,6 +1007,71 @@ func (t *text) listGoesOn(cl clause, j int, m match, carried bool) bool {
 	return false
 }
 
+// noAdverbs make "no" part of an adverb ("no longer", "no matter how"),
+// not a determiner of the verb's object.
+var noAdverbs = map[string]bool{"longer": true, "more": true, "matter": true, "less": true, "sooner": true, "doubt": true}
+
+// alternative reports whether the token j is an "or" or "nor" that joins
+// two objects of one verb ("share globals or memory"), not two predicates
+// ("loads the file or throws", "or it crashes") or a consequence (", or
+// the process exits").
+func (t *text) alternative(j int) bool {
+	if w := t.toks[j].lower; w != "or" && w != "nor" || t.toks[j].brk || j+1 >= len(t.toks) || t.consequence(j) {
+		return false
+	}
+	next := t.toks[j+1]
+	return !next.brk && !next.neg && !predicateStart(next) && !verbAfterOr(next.lower)
+}
+
+// negIn reports whether a negator stands in tokens [from, to): "has no
+// require or __dirname" denies both, and a phrase must not skip the "no".
+func (t *text) negIn(from, to int) bool {
+	for k := from; k < to; k++ {
+		if t.toks[k].neg {
+			return true
+		}
+	}
+	return false
+}
+
+// verbAfterOr reports whether w looks like a verb of its own after "or":
+// "or throws", "or crashes", "or gets".
+func verbAfterOr(w string) bool {
+	return subjectVerbs[w] || extraFunctionWords[w] && w != "like"
+}
+
+// predicateLinks may stand between "and" and the verb of a new predicate:
+// "and then returns", "and also sets".
+var predicateLinks = map[string]bool{"then": true, "also": true, "so": true, "thus": true, "therefore": true, "hence": true}
+
+// predicateStarts open a predicate of their own after "and": a verb of
+// the course's claims, a copula, an auxiliary or modal, or a pronoun that
+// is a new subject ("and it returns a promise").
+func predicateStart(tok token) bool {
+	w := tok.lower
+	return subjectVerbs[w] || copulas[w] || auxiliaries[w] || modals[w] || tok.pron && w != "each" && w != "this" && w != "these"
+}
+
+// modals open a verb phrase: "and can run in parallel".
+var modals = map[string]bool{"can": true, "could": true, "will": true, "would": true, "should": true, "must": true, "may": true, "might": true}
+
+// newPredicate reports whether the token i is an "and" that opens a new
+// predicate, not the next item of a list: a negation before it ("require
+// never waits and is synchronous", "helmet doesn't block requests and
+// sanitizes the body") denies only its own verb, however close the next
+// one stands. "never share memory and state" goes on denying: "state" is
+// a noun.
+func (t *text) newPredicate(i int) bool {
+	if t.toks[i].lower != "and" {
+		return false
+	}
+	j := i + 1
+	for j < len(t.toks) && (adverbs[t.toks[j].lower] || predicateLinks[t.toks[j].lower]) && !t.toks[j].brk {
+		j++
+	}
+	return j < len(t.toks) && !t.toks[j].brk && predicateStart(t.toks[j])
+}
+
 // negated reports whether a negator applies to the claim, following rule 4
 // of the file comment. A subject followed by its verb also bounds the
 // reach: in "No, require is synchronous" the "No" is not about the claim.
@@ -1007,13 +1086,21 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	if t.toks[m.from].negRaised && !t.ownNegation(m) {
 		return true // "I don't think JWTs need an expiry"
 	}
-	if last := m.words[len(m.words)-1]; last+1 < cl.to && t.toks[last+1].lower == "nothing" && !t.toks[last+1].brk {
-		return true // "decode alone proves nothing": the claim's own verb has nothing for object
+	if last := m.words[len(m.words)-1]; last+1 < cl.to && !t.toks[last+1].brk {
+		switch next := t.toks[last+1].lower; {
+		case next == "nothing":
+			return true // "decode alone proves nothing": the claim's own verb has nothing for object
+		case next == "no" && t.src[t.toks[last+1].start] == 'n' && last+2 < cl.to && !noAdverbs[t.toks[last+2].lower]:
+			// "readFile emits no data events": the verb's object is
+			// "no X". "204 No Content" is a name, and "no longer throws"
+			// denies the verb after it.
+			return true
+		}
 	}
 	// "does nothing for", "doesn't mean": denies the rest of the clause,
 	// whatever the subject.
 	for i := m.from - 1; i >= cl.from; i-- {
-		if t.toks[i+1].brk {
+		if t.toks[i+1].brk || t.newPredicate(i) {
 			break
 		}
 		if t.toks[i].negAll {
@@ -1030,6 +1117,9 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 			break
 		}
 		tok := t.toks[i]
+		if t.newPredicate(i) {
+			break // "require never waits and is synchronous": the denial stays with its own verb
+		}
 		if coordinators[tok.lower] {
 			carried = true
 			continue

@@ -798,3 +798,222 @@ func TestAffirmedUnless(t *testing.T) {
 		t.Errorf("a negated qualifier cleared the myth: %v", got)
 	}
 }
+
+// A denial reaches across "and" only to the next item of a list: a new
+// verb after "and" is a predicate of its own.
+func TestNegationStaysWithItsVerb(t *testing.T) {
+	g := compile(t)
+	s, err := grade.Compile(scopeRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string]string{
+		"require never waits and is synchronous.":      "require-sync",
+		"require is not slow and is synchronous.":      "require-sync",
+		"require does not lag and then blocks.":        "require-sync",
+		"Workers never share memory and state.":        "separate",
+		"Workers share no memory.":                     "separate",
+		"require no longer returns a promise.":         "require-sync",
+		"require returns no promise: it is sync.":      "require-sync",
+		"Workers don't lag and have their own memory.": "separate",
+	} {
+		r := g.Grade(answer)
+		if !slices.Contains(covered(r), want) || len(r.Misconceptions) > 0 {
+			t.Errorf("%q: covered %v, flagged %v; want %s and no misconception", answer, covered(r), mistakes(r), want)
+		}
+	}
+	for _, answer := range []string{
+		"helmet does not block requests and sanitizes the body.",
+		"helmet never blocks and also sanitizes the body.",
+		"helmet doesn't set cookies and it sanitizes input.",
+	} {
+		if r := s.Grade(answer); !slices.Contains(mistakes(r), "helmet-sanitizes") {
+			t.Errorf("%q: the claim after \"and\" is not flagged (got %v)", answer, mistakes(r))
+		}
+	}
+}
+
+// "I've seen X do Y" states what the speaker watched happen; "I've seen
+// people claim X", "I've seen it in tutorials" report what others hold.
+func TestSeenIsObservedOrReported(t *testing.T) {
+	g := compile(t)
+	s, err := grade.Compile(scopeRubric, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string]string{
+		"I've seen require block the whole loop.":             "require-sync",
+		"I have seen imports hoisted above the code.":         "import-static",
+		"We've seen each worker process keep its own memory.": "separate",
+	} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), want) {
+			t.Errorf("%q: %s not covered (covered %v)", answer, want, covered(r))
+		}
+	}
+	if r := s.Grade("I've seen helmet sanitize input."); !slices.Contains(mistakes(r), "helmet-sanitizes") {
+		t.Errorf("an observation of the speaker's is not flagged: %v", mistakes(r))
+	}
+	for _, answer := range []string{
+		"I've seen people claim require is asynchronous.",
+		"I've seen devs think workers share memory.",
+		"I saw a tutorial say require returns a promise.",
+		"I've seen it said that workers share memory.",
+		"I've seen teams assume helmet sanitizes input.",
+		"I've seen the \"helmet sanitizes input\" idea in code reviews, it keeps coming back.",
+	} {
+		for _, gr := range []*grade.Grader{g, s} {
+			if r := gr.Grade(answer); len(r.Misconceptions) > 0 {
+				t.Errorf("%q is reported but flags %v", answer, mistakes(r))
+			}
+		}
+	}
+}
+
+// A question the speaker answers at once ("X? No, Y") is ruled on by the
+// answer: after "No" it is a rejected idea, after "Yes" a claim, and the
+// answer is said of the question's subject.
+func TestQuestionThenAnswer(t *testing.T) {
+	g := compile(t)
+	for _, c := range []struct {
+		answer   string
+		want     string
+		mistakes []string
+	}{
+		{"Workers share memory? No, each worker is a separate process.", "separate", nil},
+		{"Workers share memory? Nope.", "separate", nil},
+		{"require returns a promise? Not at all, sync.", "require-sync", nil},
+		{"require async? no, sync.", "require-sync", nil},
+		{"Does require block? Yes.", "require-sync", nil},
+		{"Is require asynchronous? Yes, always.", "", []string{"require-async"}},
+		// A question left unanswered still claims nothing.
+		{"Is require asynchronous? I never checked.", "", nil},
+	} {
+		r := g.Grade(c.answer)
+		if c.want != "" && !slices.Contains(covered(r), c.want) {
+			t.Errorf("%q: %s not covered (covered %v)", c.answer, c.want, covered(r))
+		}
+		if !slices.Equal(mistakes(r), append([]string{}, c.mistakes...)) {
+			t.Errorf("%q: misconceptions %v, want %v", c.answer, mistakes(r), c.mistakes)
+		}
+	}
+	// "No" opening a claim of its own does not answer: the question is
+	// still only asked, and denies nothing.
+	if r := g.Grade("Is require asynchronous? No module is loaded twice."); slices.Contains(covered(r), "require-sync") {
+		t.Errorf("a \"No\" that opens a claim answers the question: %v", covered(r))
+	}
+}
+
+// A verb governs each of the objects "or" joins: "never share globals or
+// memory" denies sharing memory, "share globals or memory" says it.
+func TestVerbGovernsAlternatives(t *testing.T) {
+	g := compile(t)
+	for answer, want := range map[string][]string{
+		"Workers share globals or memory.":             {"share-memory"},
+		"Workers can share a cache or the memory.":     {"share-memory"},
+		"Workers never share globals or memory.":       nil,
+		"Workers don't share the heap or memory.":      nil,
+		"Workers share no globals or memory.":          nil,
+		"Workers share code, or memory is what I mean": nil,
+	} {
+		if r := g.Grade(answer); !slices.Equal(mistakes(r), append([]string{}, want...)) {
+			t.Errorf("%q: misconceptions %v, want %v", answer, mistakes(r), want)
+		}
+	}
+	for _, answer := range []string{"Workers never share globals or memory.", "Workers don't share the heap or memory."} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), "separate") {
+			t.Errorf("%q: denying the myth earns nothing (%v)", answer, covered(r))
+		}
+	}
+}
+
+// "no choice but to X" and "can't help but X" affirm X.
+func TestNoChoiceButAffirms(t *testing.T) {
+	g := compile(t)
+	for answer, want := range map[string][]string{
+		"Workers have no choice but to share memory.":       {"share-memory"},
+		"Workers have no other option but to share memory.": {"share-memory"},
+		"Workers can't help but share memory.":              {"share-memory"},
+		// A real contrast still breaks: the "no" is the first clause's.
+		"Workers have no choice, but they keep their own memory.": nil,
+	} {
+		if r := g.Grade(answer); !slices.Equal(mistakes(r), append([]string{}, want...)) {
+			t.Errorf("%q: misconceptions %v, want %v", answer, mistakes(r), want)
+		}
+	}
+	for answer, want := range map[string]string{
+		"require has no choice but to block.":                   "require-sync",
+		"Each worker has no option but to keep its own memory.": "separate",
+		"require can't help but block the caller.":              "require-sync",
+	} {
+		if r := g.Grade(answer); !slices.Contains(covered(r), want) || len(r.Misconceptions) > 0 {
+			t.Errorf("%q: covered %v, flagged %v; want %s", answer, covered(r), mistakes(r), want)
+		}
+	}
+}
+
+// An agent noun is not its verb: "subscriber" does not say "subscribe",
+// unless the rubric writes a prefix ("subscrib*"). A subject's mention
+// still matches both: what listens is a listener.
+func TestAgentNounIsNotItsVerb(t *testing.T) {
+	g, err := grade.Compile(grade.Rubric{
+		Subjects: map[string][]string{"listener": {"listener"}},
+		Concepts: []grade.Concept{
+			{ID: "subscribe", Label: "code subscribes", Weight: 1, Says: []string{"subscribe"}},
+			{ID: "listen", Label: "code listens", Weight: 1, Says: []string{"listen for"}},
+			{ID: "prefix", Label: "subscrib*", Weight: 1, Says: []string{"subscrib* list"}},
+			{ID: "a-listener", Label: "a listener", Weight: 1, Says: []string{"listener runs"}},
+		},
+		Misconceptions: []grade.Misconception{
+			{ID: "parallel", Claim: "listeners run in parallel", Correction: "in order", Subject: "listener", Says: []string{"at the same time"}, Unless: []string{"=the subscriber"}},
+		},
+	}, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string][]string{
+		"Every subscriber gets the event.":           nil,
+		"Other modules subscribe to the event.":      {"subscribe"},
+		"The subscribers list grows.":                {"prefix"},
+		"Each listener for the event is called.":     nil,
+		"You listen for the event with on.":          {"listen"},
+		"A listener runs when the event is emitted.": {"a-listener"},
+		"The code listens runs twice.":               nil,
+	} {
+		if r := g.Grade(answer); !slices.Equal(covered(r), append([]string{}, want...)) {
+			t.Errorf("%q: covered %v, want %v", answer, covered(r), want)
+		}
+	}
+	if r := g.Grade("Modules that listen all run at the same time."); !slices.Contains(mistakes(r), "parallel") {
+		t.Errorf("a verb does not mention its agent's subject: %v", mistakes(r))
+	}
+	// An unless qualifier is read loosely too.
+	if r := g.Grade("Each listener runs at the same time as the subscribing module."); len(r.Misconceptions) > 0 {
+		t.Errorf("\"=the subscriber\" does not clear \"the subscribing\": %v", mistakes(r))
+	}
+}
+
+// A prefix phrase ("automatic*") reads a typist's slip in the word's
+// start as it reads one in a whole word.
+func TestTyposInPrefixes(t *testing.T) {
+	g, err := grade.Compile(grade.Rubric{
+		Subjects: map[string][]string{"worker": {"worker"}},
+		Concepts: []grade.Concept{
+			{ID: "auto", Label: "workers restart automatically", Weight: 1, Subject: "worker", Says: []string{"automatic*"}},
+		},
+	}, testLexicon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answer, want := range map[string][]string{
+		"Workers restart automatically.":  {"auto"},
+		"Workers restart automtically.":   {"auto"}, // a letter left out
+		"Workers restart autmoatically.":  {"auto"}, // two swapped
+		"Workers restart `autmoatic`.":    nil,      // code is left as written
+		"Workers restart uatomatically.":  nil,      // never the first letter
+		"Workers restart automaticcally.": {"auto"}, // past the prefix: matched as written
+	} {
+		if r := g.Grade(answer); !slices.Equal(covered(r), append([]string{}, want...)) {
+			t.Errorf("%q: covered %v, want %v", answer, covered(r), want)
+		}
+	}
+}

@@ -117,6 +117,11 @@ type word struct {
 	colon  bool   // that separator is a colon: only a colon in the answer matches it
 	exact  string // written "emit!": only this very word, not "emits" or "emitting"
 	lower  string // as written in the rubric, for typo correction
+	agent  bool   // an agent noun ("listener"): matches only agent nouns (see agentNouns)
+	// anyClass: a subject's mention or an unless qualifier matches either
+	// word class: the things that "listen to 'userCreated'" are the
+	// listeners.
+	anyClass bool
 }
 
 // phrase is a compiled phrase: its words and how many other words may sit
@@ -198,8 +203,9 @@ type Grader struct {
 	rest [][]string
 	// vocab lists the stems the rubric's phrases use, and typos finds the
 	// one a misspelled answer word was meant to be (see typos.go).
-	vocab [][2]string // (word as written, stem)
-	typos typoIndex
+	vocab    [][2]string // (word as written, stem)
+	prefixes []string    // the "*" prefixes, for typo correction
+	typos    typoIndex
 }
 
 // Compile checks a rubric and prepares it for grading. Every error names
@@ -240,6 +246,11 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 		}
 		if len(ms) == 0 {
 			return nil, fmt.Errorf("subject %s has no mentions", name)
+		}
+		for _, p := range ms {
+			for k := range p.words {
+				p.words[k].anyClass = true
+			}
 		}
 		subjectIndex[name] = len(g.subjects)
 		g.subjects = append(g.subjects, subject{name: name, mentions: ms})
@@ -314,6 +325,13 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("misconception %s: unless: %w", m.ID, err)
 		}
+		// A qualifier only clears a flag, and is read loosely: "=the
+		// importer" also clears "the importing module".
+		for _, p := range unless {
+			for k := range p.words {
+				p.words[k].anyClass = true
+			}
+		}
 		mi := misconception{Misconception: m, forms: forms, opposite: -1, unless: unless}
 		if m.Opposite != "" {
 			i, ok := conceptIndex[m.Opposite]
@@ -366,8 +384,8 @@ func Compile(r Rubric, lex Lexicon) (*Grader, error) {
 	if g.target > total {
 		return nil, fmt.Errorf("target %.1f is more than the total weight %.1f", g.target, total)
 	}
-	g.typos = newTypoIndex(g.vocab)
-	g.vocab = nil
+	g.typos = newTypoIndex(g.vocab, g.prefixes)
+	g.vocab, g.prefixes = nil, nil
 	return g, nil
 }
 
@@ -496,7 +514,7 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 				// "the fix" stays "the fix", not any "fix".
 				return
 			}
-			w := word{far: first && pi > 0, lower: lower}
+			w := word{far: first && pi > 0, lower: lower, agent: agentNoun(lower)}
 			first = false
 			atOnce := lower == "once" && len(p.words) > 0 && p.words[len(p.words)-1].stem == "at"
 			if len(p.words) > 0 && !w.far {
@@ -540,6 +558,9 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 	for _, w := range p.words {
 		if w.prefix == "" && w.exact == "" && !w.ident && !w.dotted {
 			g.vocab = append(g.vocab, [2]string{w.lower, w.stem})
+		}
+		if w.prefix != "" {
+			g.prefixes = append(g.prefixes, w.prefix)
 		}
 	}
 	var rest []string

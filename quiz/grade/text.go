@@ -41,6 +41,8 @@ type token struct {
 	label      bool   // a heading before a colon at the start of a sentence: "Handling:"
 	arrow      bool   // only an arrow sits before it: "worker crashes -> primary forks"
 	negRaised  bool   // in the claim of "I don't think X": denied by the speaker
+	agent      bool   // an agent noun snowball folds into its verb: "listener", "subscribers"
+	prefixFix  string // the rubric prefix a mistyped start stands for: "deprecat" for "depracated"
 }
 
 // clause is a run of tokens that one subject governs: a sentence, or a part
@@ -54,6 +56,7 @@ type clause struct {
 	afterColon bool // opens after "that's a myth:": the speaker's own view
 	distance   bool // the sentence calls something a myth or wrong
 	bullet     bool // the sentence is a bullet item ("- ...", "* ...")
+	answers    bool // the sentence opens with "Yes,"/"No," after a question: it answers it
 }
 
 type text struct {
@@ -266,6 +269,24 @@ var subjectVerbs = map[string]bool{
 // adverbs may sit between a subject and its verb.
 var adverbs = map[string]bool{"also": true, "always": true, "only": true, "just": true, "really": true, "actually": true, "then": true, "still": true, "itself": true}
 
+// agentNouns are the course's nouns for who does something that snowball
+// stems to the verb itself: "listener" and "listen" are both "listen",
+// "subscriber" and "subscribe" both "subscrib". A phrase word matches a
+// word of the other class only when written with "*" ("subscrib*"): "a
+// subscriber" does not say that something subscribes, and "you listen
+// for it" names no listener.
+var agentNouns = map[string]bool{
+	"listener": true, "subscriber": true, "compiler": true, "transpiler": true, "importer": true,
+	"resolver": true, "consumer": true, "producer": true, "balancer": true, "scheduler": true,
+	"verifier": true, "observer": true, "receiver": true, "dispatcher": true, "publisher": true,
+	"encoder": true, "decoder": true, "controller": true, "manager": true,
+}
+
+// agentNoun reports whether lower is one of agentNouns, or its plural.
+func agentNoun(lower string) bool {
+	return agentNouns[lower] || strings.HasSuffix(lower, "s") && agentNouns[lower[:len(lower)-1]]
+}
+
 // stemCache memoises snowball: stemming is the grader's main cost, and an
 // answer repeats words. The cache is bounded so hostile input cannot grow it.
 var stemCache = struct {
@@ -374,7 +395,7 @@ func analyze(src string, syn map[string]string) *text {
 		if c, ok := syn[stem]; ok {
 			stem = c
 		}
-		tok := token{start: start, end: end, lower: lower, stem: stem, ident: isIdentifier(src[start:end])}
+		tok := token{start: start, end: end, lower: lower, stem: stem, ident: isIdentifier(src[start:end]), agent: agentNoun(lower)}
 		if end < len(src) && src[end] == '(' {
 			tok.call = true
 		}
@@ -426,6 +447,8 @@ func (t *text) mark() {
 		switch {
 		case w == "none" && policyName(t.src, t.toks, i):
 			// "NODE_CLUSTER_SCHED_POLICY=none", "'none' mode": a name.
+		case isNegator(w) && next == "help" && i+2 < n && t.toks[i+2].lower == "but":
+			// "require can't help but block" affirms blocking: see exceptBut.
 		case isNegator(w) && negativeParticiples[next]:
 			// "is not prevented from importing CommonJS" denies a denial:
 			// what follows is affirmed.
@@ -580,7 +603,7 @@ func (t *text) split() {
 				sentence++
 				cur.sentence = sentence
 				cur.bullet = bullet
-			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") {
+			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") && !t.exceptBut(i) {
 				closeClause(i)
 			} else if t.toks[i].brk && t.denialEnd(i) > i {
 				// "people assume X helps, it doesn't, emit has already
@@ -631,6 +654,86 @@ func (t *text) split() {
 			}
 		}
 	}
+	t.markAnswers()
+}
+
+// answerWords open the answer to a question: "Shared memory? No, each
+// worker is its own process."
+var answerWords = map[string]bool{"yes": true, "yep": true, "yeah": true, "no": true, "nope": true, "nah": true, "not": true}
+
+// markAnswers reads a question the speaker answers at once ("X? No, Y",
+// "X? Yes.") as a claim the answer rules on: after "No" the question is
+// a rejected idea, like a myth (denying it earns what it gets wrong, and
+// nothing in it is the speaker's claim); after "Yes" it is the speaker's
+// claim. The answer itself is a claim about the question's subject.
+// "Not" answers only as "Not at all", "Not really": "Not in cluster" is
+// the start of a claim.
+func (t *text) markAnswers() {
+	for ci := 1; ci < len(t.clauses); ci++ {
+		c, prev := t.clauses[ci], t.clauses[ci-1]
+		if prev.sentence == c.sentence || !prev.question || c.question {
+			continue
+		}
+		i := c.from
+		w := t.toks[i].lower
+		if !answerWords[w] {
+			continue
+		}
+		end := i + 1
+		if w == "not" {
+			if end >= len(t.toks) || t.toks[end].lower != "really" && t.toks[end].lower != "at" {
+				continue
+			}
+			for end < len(t.toks) && (t.toks[end].lower == "really" || t.toks[end].lower == "at" || t.toks[end].lower == "all") {
+				end++
+			}
+		}
+		// The answer word stands alone: "No, ...", "No.", "No —", not "No
+		// module is loaded twice".
+		if end < len(t.toks) && !t.toks[end].brk {
+			if stop, _ := sentenceEnd(t.src[t.toks[end-1].end:t.toks[end].start], t.toks[end-1].lower, false); !stop {
+				continue
+			}
+		}
+		denied := w != "yes" && w != "yep" && w != "yeah"
+		for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence == prev.sentence; cj-- {
+			t.clauses[cj].question = false
+			t.clauses[cj].distance = t.clauses[cj].distance || denied
+		}
+		for cj := ci; cj < len(t.clauses) && t.clauses[cj].sentence == c.sentence; cj++ {
+			t.clauses[cj].answers = true
+		}
+	}
+}
+
+// choiceNouns, after "no" and before "but", leave only what follows:
+// "has no choice but to fork", "no other option but a restart".
+var choiceNouns = map[string]bool{"choice": true, "option": true, "alternative": true, "way": true}
+
+// exceptBut reports whether the "but" at token i means "except" in an
+// idiom that affirms what follows it ("the primary has no choice but to
+// fork", "require can't help but block"): no contrast, no new clause, and
+// the "no" or "can't" before it denies nothing of the claim.
+func (t *text) exceptBut(i int) bool {
+	if t.toks[i].lower != "but" || t.toks[i].brk || i < 2 {
+		return false
+	}
+	prev := t.toks[i-1].lower
+	if prev == "help" && isNegator(t.toks[i-2].lower) {
+		return true
+	}
+	if !choiceNouns[prev] {
+		return false
+	}
+	for k := i - 2; k >= max(0, i-4); k-- {
+		if t.toks[k+1].brk {
+			return false
+		}
+		if t.toks[k].lower == "no" {
+			return true
+		}
+	}
+	return false
 }
 
 // markRepeats flags the words of every sentence that repeats an earlier
@@ -1018,6 +1121,9 @@ func (t *text) distanceAt(i int) bool {
 			if firstPerson[p] {
 				// "I think" hedges the speaker's own claim; "I thought",
 				// "I used to believe" report an old one.
+				if w == "seen" || w == "saw" {
+					return t.seenReport(i)
+				}
 				return pastBelief[w]
 			}
 			if reporters[p] {
@@ -1038,6 +1144,62 @@ func (t *text) distanceAt(i int) bool {
 		}
 	}
 	return false
+}
+
+// seenReport reports whether the "seen" or "saw" at token i, said by
+// the speaker, reports what others say or do ("I've seen people claim X",
+// "I've seen teams rely on CORS", "I've seen it in tutorials") or tells an
+// anecdote ("I've seen the 'Unhandled error' trace in production"),
+// rather than state what the speaker watched happen: "I've seen require
+// load synchronously", "I have seen imports hoisted". Only a seen thing
+// with a verb of its own (the proposition observed) is the speaker's
+// claim; people, their code and writings, a pronoun or a quotation keep
+// the sentence reported, as does a belief verb soon after.
+func (t *text) seenReport(i int) bool {
+	object := -1 // the first word of what was seen
+	for k := i + 1; k < len(t.toks) && k <= i+6; k++ {
+		tok := t.toks[k]
+		gap := t.src[t.toks[k-1].end:tok.start]
+		if tok.brk || strings.ContainsAny(gap, ".;!?\n\"“”`") {
+			break
+		}
+		w := tok.lower
+		if reportingVerbs[w] || beliefVerbs[w] {
+			return true // "I've seen it claimed that", "I've seen devs assume"
+		}
+		if object < 0 && (articles[w] || adverbs[w] || w == "also") {
+			continue
+		}
+		if object < 0 {
+			if tok.pron && w != "each" || w == "that" || w == "those" || reporters[w] || practitioners[w] || seenHolders[w] || strings.HasPrefix(w, "codebase") {
+				return true
+			}
+			object = k
+			continue
+		}
+		if k <= object+3 && seenVerb(w) {
+			return false // "seen require load synchronously"
+		}
+	}
+	return true
+}
+
+// seenVerb reports whether w can be the verb of a thing seen: "load",
+// "blocks", "get", "hoisted", "crashing".
+func seenVerb(w string) bool {
+	if subjectVerbs[w] || subjectVerbs[w+"s"] || subjectVerbs[w+"es"] || extraFunctionWords[w] && w != "like" && w != "also" && w != "instead" {
+		return true
+	}
+	return len(w) > 4 && strings.HasSuffix(w, "ed") || gerund(w)
+}
+
+// seenHolders are the people, code and writings whose ideas "I've seen"
+// reports.
+var seenHolders = map[string]bool{
+	"juniors": true, "seniors": true, "colleagues": true, "coworkers": true, "engineers": true, "setups": true,
+	"code": true, "projects": true, "apps": true, "repos": true, "prs": true, "pr": true, "reviews": true,
+	"advice": true, "confusion": true, "claims": true, "stories": true, "mistake": true, "mistakes": true,
+	"interviews": true, "talks": true, "stackoverflow": true, "examples": true, "snippets": true,
 }
 
 // pastPracticeSubjects before "used to" make it a past habit ("we used to

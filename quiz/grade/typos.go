@@ -1,6 +1,9 @@
 package grade
 
-import "unicode/utf8"
+import (
+	"slices"
+	"unicode/utf8"
+)
 
 // Candidates type fast: "asyncrhonous", "synchonous", "listner". A word
 // the rubric does not know, one edit (a letter missing, extra, changed or
@@ -18,6 +21,10 @@ const typoMinLen = 6
 // stems ("synchonously" and synchronous).
 type typoIndex struct {
 	words, stems nearIndex
+	// prefixes holds the rubric's "*" prefixes ("deprecat*"): a word that
+	// starts with one mistyped ("depracated") is read as starting with it.
+	prefixes nearIndex
+	lens     map[byte][]int // by first letter, the distinct lengths of prefixes, ascending
 }
 
 // nearIndex maps each known string, and each of its one-letter deletions,
@@ -29,13 +36,56 @@ type nearIndex struct {
 	near    map[string][]int // key -> indices into sources
 }
 
-func newTypoIndex(vocab [][2]string) typoIndex {
-	ix := typoIndex{words: newNearIndex(), stems: newNearIndex()}
+func newTypoIndex(vocab [][2]string, prefixes []string) typoIndex {
+	ix := typoIndex{words: newNearIndex(), stems: newNearIndex(), prefixes: newNearIndex()}
 	for _, v := range vocab {
 		ix.words.add(v[0], v[1])
 		ix.stems.add(v[1], v[1])
 	}
+	ix.lens = map[byte][]int{}
+	for _, p := range prefixes {
+		if !typoEligible(p) {
+			continue
+		}
+		ix.prefixes.add(p, p)
+		// A slip never changes the first letter (see plausibleTypo), so
+		// only prefixes with the word's own first letter are tried.
+		if ls := ix.lens[p[0]]; !slices.Contains(ls, len(p)) {
+			ix.lens[p[0]] = append(ls, len(p))
+		}
+	}
+	for _, ls := range ix.lens {
+		slices.Sort(ls)
+	}
 	return ix
+}
+
+// correctPrefix returns the rubric prefix that the start of lower is a
+// typist's slip of ("depracated" for "deprecat*"), or "". A word that
+// already starts with a prefix is not a slip of another one.
+func (ix typoIndex) correctPrefix(lower string) string {
+	if !typoEligible(lower) || realWords[lower] {
+		return ""
+	}
+	found := ""
+	for _, l := range ix.lens[lower[0]] {
+		if len(lower) >= l {
+			if _, ok := ix.prefixes.known[lower[:l]]; ok {
+				return ""
+			}
+		}
+		// The slip may add or drop a letter: compare starts one letter
+		// shorter and longer too.
+		for n := l - 1; n <= l+1 && n <= len(lower); n++ {
+			if p, ok := ix.prefixes.lookup(lower[:n]); ok && len(p) == l {
+				if found != "" && found != p {
+					return "" // ambiguous
+				}
+				found = p
+			}
+		}
+	}
+	return found
 }
 
 func newNearIndex() nearIndex {
@@ -191,8 +241,9 @@ func osaDistance(a, b string) int {
 // they stand for. Code, names and file extensions are left as written.
 func (t *text) correctTypos(ix typoIndex) {
 	type fix struct {
-		stem string
-		ok   bool
+		stem   string
+		ok     bool
+		prefix string
 	}
 	seen := map[string]fix{} // an answer repeats its words: look each up once
 	for i := range t.toks {
@@ -203,8 +254,13 @@ func (t *text) correctTypos(ix typoIndex) {
 		f, done := seen[tok.lower]
 		if !done {
 			f.stem, f.ok = ix.correct(tok.lower, tok.stem)
+			// A word the rubric knows, or a function word, is not a slip.
+			if _, known := ix.stems.known[tok.stem]; !known && !tok.function && len(ix.lens[tok.lower[0]]) > 0 {
+				f.prefix = ix.correctPrefix(tok.lower)
+			}
 			seen[tok.lower] = f
 		}
+		tok.prefixFix = f.prefix
 		fixed, ok := f.stem, f.ok
 		if !ok || fixed == tok.stem {
 			continue
