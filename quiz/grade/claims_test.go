@@ -76,6 +76,41 @@ func TestVerbAfterNobodyIsNoMention(t *testing.T) {
 	checkClaims(t, g, "When nobody is there, the listener throws.", []string{"listener-throws"}, nil)
 }
 
+// A third person's belief is reported, not asserted.
+func TestThirdPersonBeliefIsReported(t *testing.T) {
+	g := compileClaims(t)
+	for _, a := range []string{
+		"He thought workers share memory.",
+		"She assumed workers share memory until she measured it.",
+		"My teammate believed workers share memory.",
+		"My colleague was sure workers share memory.",
+		"I was convinced workers share memory.",
+	} {
+		checkClaims(t, g, a, nil, []string{"share-memory"})
+	}
+	checkClaims(t, g, "I'm sure workers share memory.", []string{"share-memory"}, nil)
+}
+
+// "which is false when ..." describes a value; it is no verdict on the
+// claim before it.
+func TestConditionalFalseIsAValue(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Workers share memory through a flag, which is false when they crash.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Workers share memory, which is false.", nil, []string{"share-memory"})
+}
+
+// A short sentence about myths that heads what follows ("Common myths:",
+// "Two myths I push back on.") rejects nothing before it; "That's a myth."
+// still does.
+func TestMythHeadingLooksForward(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Workers share memory. Two myths I push back on.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Workers share memory. Myths to avoid.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Workers share memory. Common myths:\n- require is async", []string{"share-memory"}, []string{"require-async"})
+	checkClaims(t, g, "Workers share memory. That's a myth.", nil, []string{"share-memory"})
+	checkClaims(t, g, "Workers share memory. A common myth.", nil, []string{"share-memory"})
+}
+
 // "not both X" says one of them is not X, not which one: it does not
 // accuse either of being not-X.
 func TestNotBothDeniesNeither(t *testing.T) {
