@@ -18,15 +18,18 @@ var claimRubric = grade.Rubric{
 		"esm":         {"import"},
 		"worker":      {"worker", "workers"},
 		"cluster":     {"cluster"},
+		"emit":        {"emit", "emitter.emit"},
 	},
 	Concepts: []grade.Concept{
 		{ID: "require-sync", Label: "require is synchronous", Weight: 1, Subject: "cjs", Says: []string{"sync"}, Negated: "require-async"},
+		{ID: "emit-sync", Label: "emit is synchronous", Weight: 1, Subject: "emit", Says: []string{"sync"}},
 		{ID: "hard-kill", Label: "x", Weight: 1, Subject: "cluster", Says: []string{"disconnect ... =hard kill"}},
 	},
 	Misconceptions: []grade.Misconception{
 		{ID: "listener-observes", Claim: "an 'error' listener only observes", Correction: "it handles the error", Subject: "errlistener", Says: []string{"only observes"}},
 		{ID: "event-observes", Claim: "the 'error' event only observes", Correction: "x", Subject: "errorev", Says: []string{"only observes"}},
 		{ID: "listener-throws", Claim: "the listener throws", Correction: "emit throws", Subject: "listener", Says: []string{"throws"}},
+		{ID: "emit-async", Claim: "emit is asynchronous", Correction: "it is synchronous", Subject: "emit", Says: []string{"async"}},
 		{ID: "require-async", Claim: "require is asynchronous", Correction: "it is synchronous", Subject: "cjs", Says: []string{"async"}},
 		{ID: "share-memory", Claim: "workers share memory", Correction: "each has its own", Subject: "worker", Says: []string{"share memory"}},
 	},
@@ -126,4 +129,14 @@ func TestEqualsAfterGap(t *testing.T) {
 	g := compileClaims(t)
 	checkClaims(t, g, "In cluster, disconnect sends a hard kill.", []string{"hard-kill"}, nil)
 	checkClaims(t, g, "In cluster, disconnect is hard to kill.", nil, []string{"hard-kill"})
+}
+
+// A "//" comment after a statement's ";" speaks of that statement: its
+// subject carries over, enough to credit, not to accuse.
+func TestCommentAfterSemicolon(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "emitter.emit('x'); // sync, returns a boolean", []string{"emit-sync"}, nil)
+	checkClaims(t, g, "```js\nconst ok = emitter.emit('x'); // sync\n```", []string{"emit-sync"}, nil)
+	checkClaims(t, g, "emitter.emit('x'); // async here", nil, []string{"emit-async"})
+	checkClaims(t, g, "Call emitter.emit('x'); the listeners run sync.", nil, []string{"emit-sync"})
 }

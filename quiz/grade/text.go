@@ -599,6 +599,14 @@ func (t *text) split() {
 		if i > 0 {
 			gap := t.src[t.toks[i-1].end:t.toks[i].start]
 			end, question := sentenceEnd(gap, t.toks[i-1].lower, t.listNumber(i))
+			comment := end && lineComment(gap)
+			if comment {
+				// "emit('x'); // sync": the comment speaks of the statement
+				// it follows, in a clause of its own: its subject is
+				// carried over, enough to credit a concept but not to
+				// accuse (a qualifier may sit on another line).
+				end = false
+			}
 			if !end && strings.ContainsRune(gap, '\n') && (t.inFence(t.toks[i].start) || strings.Contains(gap, "```") || bullet) {
 				end = true // every line of code, the fence itself, and a bullet item stand alone
 			}
@@ -614,6 +622,8 @@ func (t *text) split() {
 				sentence++
 				cur.sentence = sentence
 				cur.bullet = bullet
+			} else if comment {
+				closeClause(i)
 			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") && !t.exceptBut(i) {
 				closeClause(i)
 			} else if t.toks[i].brk && t.denialEnd(i) > i {
@@ -666,6 +676,14 @@ func (t *text) split() {
 		}
 	}
 	t.markAnswers()
+}
+
+// lineComment reports whether gap closes a statement with ";" and opens a
+// "//" comment on the same line: "emitter.emit('x'); // sync, returns a
+// boolean" says its comment of the call, as it does without the ";".
+func lineComment(gap string) bool {
+	return !strings.ContainsRune(gap, '\n') && strings.Contains(gap, ";") &&
+		strings.HasSuffix(strings.TrimRight(gap, " \t"), "//")
 }
 
 // answerWords open the answer to a question: "Shared memory? No, each
