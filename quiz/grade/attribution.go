@@ -278,8 +278,8 @@ func (g *Grader) findMentions(t *text) []mention {
 		m.plural = strings.HasSuffix(last, "s") && !strings.HasSuffix(last, "ss") && len(last) > 3
 		// A contrast word ("unlike", "than") marks the next mention only.
 		for j := m.from - 1; j >= max(cl.from, m.from-3); j-- {
-			if i > 0 && out[i-1].to > j {
-				break
+			if i > 0 && out[i-1].to > j || t.toks[j+1].brk {
+				break // "more than one core: each worker ..." compares the core, not the worker
 			}
 			if t.toks[j].contrast {
 				m.contrast = true

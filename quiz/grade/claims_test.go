@@ -140,3 +140,12 @@ func TestCommentAfterSemicolon(t *testing.T) {
 	checkClaims(t, g, "emitter.emit('x'); // async here", nil, []string{"emit-async"})
 	checkClaims(t, g, "Call emitter.emit('x'); the listeners run sync.", nil, []string{"emit-sync"})
 }
+
+// "than" marks the next noun as compared against, but not across a colon
+// or comma: after "more than one core:" the worker is the subject again.
+func TestContrastStopsAtPunctuation(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Cluster uses more than one core: workers share memory.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "It runs on more than one core, workers share memory.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "The primary does more than workers share memory.", nil, []string{"share-memory"})
+}
