@@ -220,15 +220,25 @@ func (g *Grader) findMentions(t *text) []mention {
 				continue
 			}
 			t.findPhrase(p.words, 0, func(m match) {
-				if t.longerName(m) {
+				if t.longerName(m) || t.verbOfPronoun(p.words, m) {
 					return
 				}
 				cands = append(cands, cand{mention{subj: si, from: m.from, to: m.to}, calls})
 			})
 		}
 	}
+	// A mention's length leaves out a leading article: in "an 'error'
+	// listener" the subject "an 'error'" is no longer than "'error'
+	// listener", and the head noun is what the clause is about.
+	size := func(c cand) int {
+		n := c.to - c.from
+		if n > 1 && articles[t.toks[c.from].lower] {
+			n--
+		}
+		return n
+	}
 	slices.SortStableFunc(cands, func(a, b cand) int {
-		if d := (b.to - b.from) - (a.to - a.from); d != 0 {
+		if d := size(b) - size(a); d != 0 {
 			return d
 		}
 		if d := b.calls - a.calls; d != 0 {
@@ -268,8 +278,8 @@ func (g *Grader) findMentions(t *text) []mention {
 		m.plural = strings.HasSuffix(last, "s") && !strings.HasSuffix(last, "ss") && len(last) > 3
 		// A contrast word ("unlike", "than") marks the next mention only.
 		for j := m.from - 1; j >= max(cl.from, m.from-3); j-- {
-			if i > 0 && out[i-1].to > j {
-				break
+			if i > 0 && out[i-1].to > j || t.toks[j+1].brk {
+				break // "more than one core: each worker ..." compares the core, not the worker
 			}
 			if t.toks[j].contrast {
 				m.contrast = true
@@ -304,6 +314,25 @@ func (g *Grader) findMentions(t *text) []mention {
 		}
 	}
 	return out
+}
+
+// indefinitePronouns are subjects that take a verb of their own: in
+// "nobody listen for it" (a learner's grammar) "listen" is a verb.
+var indefinitePronouns = map[string]bool{
+	"nobody": true, "somebody": true, "anybody": true, "everybody": true,
+	"someone": true, "anyone": true, "everyone": true,
+}
+
+// verbOfPronoun reports whether a one-word mention of an agent noun
+// ("listener") matched the verb of its stem right after "nobody" or "no
+// one": "nobody listen for it, it throws" names no listener, so the
+// claim must not go to the listeners.
+func (t *text) verbOfPronoun(ws []word, m match) bool {
+	if len(ws) != 1 || !ws[0].agent || t.toks[m.from].agent || m.from == 0 {
+		return false
+	}
+	p := t.toks[m.from-1].lower
+	return indefinitePronouns[p] || p == "one" && m.from >= 2 && t.toks[m.from-2].lower == "no"
 }
 
 // verbAfter reports whether a verb starts at token i (after adverbs), which
@@ -380,8 +409,8 @@ func (t *text) findPhrase(p []word, gap int, fn func(match)) {
 			found := -1
 			reach := gap
 			switch {
-			case w.adj:
-				reach = 0 // "module.exports" is one name
+			case w.adj, w.next:
+				reach = 0 // "module.exports" is one name; "... =hard kill" is written adjacent
 			case w.far:
 				reach = len(t.toks)
 			}
@@ -1129,6 +1158,11 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		}
 		if tok.negAll {
 			return true
+		}
+		if !withDeterminers && i+1 < m.from && t.toks[i+1].lower == "both" {
+			// "they are not both synchronous" says one of them is not,
+			// not which: it denies nothing of either firmly.
+			continue
 		}
 		reach := negationWindow
 		if tok.lower == "not" && i+1 < m.from && gerund(t.toks[i+1].lower) {

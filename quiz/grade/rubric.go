@@ -111,6 +111,7 @@ type word struct {
 	call   bool   // "import()": must be written as a call
 	dotted bool   // written after a dot (".mjs", "package.json"): may match a file extension
 	adj    bool   // joined to the previous word by a dot: must follow it directly
+	next   bool   // in a "... =" part: must follow the previous word directly
 	far    bool   // after "...": anywhere later in the clause
 	ident  bool   // a code identifier ("isPrimary", "SCHED_RR"): may be a property
 	sep    bool   // the rubric puts a colon or comma before it: "type: module"
@@ -507,14 +508,24 @@ func (g *Grader) compilePhrase(s string) (phrase, error) {
 	// later in the clause.
 	for pi, part := range strings.Split(s, "...") {
 		first := true
+		// "disconnect ... =hard kill": an "=" that opens the part after a
+		// "..." makes that part's words adjacent, as a leading "=" does
+		// for a whole phrase. (An "=" elsewhere is the answer's own
+		// punctuation, as in "on = crash".)
+		tight := false
+		if pi > 0 {
+			if k := strings.IndexFunc(part, func(r rune) bool { return r != ' ' }); k >= 0 && part[k] == '=' {
+				tight, part = true, part[:k]+" "+part[k+1:]
+			}
+		}
 		words(part, func(start, end int) {
 			lower := normalizeWord(part[start:end])
-			if p.gap > 0 && articles[lower] && contentWords(s) > 1 {
+			if (p.gap > 0 && !tight) && articles[lower] && contentWords(s) > 1 {
 				// "inside a function" also matches "inside functions"; but
 				// "the fix" stays "the fix", not any "fix".
 				return
 			}
-			w := word{far: first && pi > 0, lower: lower, agent: agentNoun(lower)}
+			w := word{far: first && pi > 0, next: tight && !first, lower: lower, agent: agentNoun(lower)}
 			first = false
 			atOnce := lower == "once" && len(p.words) > 0 && p.words[len(p.words)-1].stem == "at"
 			if len(p.words) > 0 && !w.far {

@@ -180,6 +180,10 @@ var (
 	}
 	// falseLeads make "false" a verdict on an idea, not a value.
 	falseLeads = map[string]bool{"that's": true, "thats": true, "that": true, "this": true, "which": true, "simply": true, "completely": true, "totally": true, "entirely": true, "patently": true, "plainly": true}
+	// valueConditions after "false" make it a value that holds in some
+	// case ("exitedAfterDisconnect, which is false when it crashed"): a
+	// verdict on an idea is not conditional.
+	valueConditions = map[string]bool{"when": true, "if": true, "for": true, "until": true, "unless": true, "while": true, "after": true, "before": true, "whenever": true, "once": true}
 	// truthWords after a negator report too: "not true that", "isn't the case".
 	truthWords = map[string]bool{"true": true, "case": true, "correct": true, "right": true, "accurate": true, "thing": true}
 	// reportingVerbs after one of the reporters (a few words before) mark a
@@ -212,7 +216,14 @@ var (
 		"frequently": true, "widely": true, "popularly": true, "wrongly": true, "mistakenly": true,
 		"easy": true, "teams": true, "companies": true, "docs": true, "documentation": true, "books": true,
 		"courses": true, "answers": true, "you'll": true, "youll": true,
+		// third persons report a belief as much as "they" do: "he thought
+		// X", "my colleague assumed X"; the speaker does not assert X.
+		"he": true, "she": true, "colleague": true, "colleagues": true, "coworker": true, "coworkers": true,
+		"teammate": true, "teammates": true, "friend": true, "friends": true, "boss": true, "interviewer": true,
 	}
+	// certainWords after "was"/"were" report a held belief: "my colleague
+	// was sure X", "I was convinced X".
+	certainWords = map[string]bool{"sure": true, "convinced": true, "certain": true, "positive": true}
 	// firstPerson reporters are the speaker; only a past belief of theirs
 	// is reported.
 	firstPerson = map[string]bool{"i": true, "i've": true, "ive": true, "i'd": true, "we": true, "we've": true}
@@ -588,6 +599,14 @@ func (t *text) split() {
 		if i > 0 {
 			gap := t.src[t.toks[i-1].end:t.toks[i].start]
 			end, question := sentenceEnd(gap, t.toks[i-1].lower, t.listNumber(i))
+			comment := end && lineComment(gap)
+			if comment {
+				// "emit('x'); // sync": the comment speaks of the statement
+				// it follows, in a clause of its own: its subject is
+				// carried over, enough to credit a concept but not to
+				// accuse (a qualifier may sit on another line).
+				end = false
+			}
 			if !end && strings.ContainsRune(gap, '\n') && (t.inFence(t.toks[i].start) || strings.Contains(gap, "```") || bullet) {
 				end = true // every line of code, the fence itself, and a bullet item stand alone
 			}
@@ -603,6 +622,8 @@ func (t *text) split() {
 				sentence++
 				cur.sentence = sentence
 				cur.bullet = bullet
+			} else if comment {
+				closeClause(i)
 			} else if clauseBreaks[t.toks[i].lower] && (t.toks[i].lower != "so" || i+1 >= len(t.toks) || t.toks[i+1].lower != "that") && !t.exceptBut(i) {
 				closeClause(i)
 			} else if t.toks[i].brk && t.denialEnd(i) > i {
@@ -655,6 +676,14 @@ func (t *text) split() {
 		}
 	}
 	t.markAnswers()
+}
+
+// lineComment reports whether gap closes a statement with ";" and opens a
+// "//" comment on the same line: "emitter.emit('x'); // sync, returns a
+// boolean" says its comment of the call, as it does without the ";".
+func lineComment(gap string) bool {
+	return !strings.ContainsRune(gap, '\n') && strings.Contains(gap, ";") &&
+		strings.HasSuffix(strings.TrimRight(gap, " \t"), "//")
 }
 
 // answerWords open the answer to a question: "Shared memory? No, each
@@ -1073,6 +1102,9 @@ func (t *text) distanceAt(i int) bool {
 	deniedVerdict := func(k int) bool {
 		return isNegator(prev(k)) && (prev(k) != "nothing" || !nothingVerbs[prev(k+1)])
 	}
+	if w == "false" && i+1 < len(t.toks) && valueConditions[t.toks[i+1].lower] && strings.TrimSpace(t.src[t.toks[i].end:t.toks[i+1].start]) == "" {
+		return false // "which is false when it crashed" describes a value, not the claim before it
+	}
 	if wrongWords[w] && articles[prev(1)] && i+1 < len(t.toks) && optionNouns[t.toks[i+1].lower] {
 		return false // "the wildcard is the dangerous setting" says which option, it rejects nothing
 	}
@@ -1114,6 +1146,13 @@ func (t *text) distanceAt(i int) bool {
 	}
 	if (w == "show" || w == "shows") && i+1 < len(t.toks) && t.toks[i+1].lower == "up" {
 		return false // "failures show up as rejections" reports nothing
+	}
+	if certainWords[w] && (prev(1) == "was" || prev(1) == "were") {
+		for k := 2; k <= 4; k++ {
+			if firstPerson[prev(k)] || reporters[prev(k)] {
+				return true // "she was sure X": a belief held, not asserted
+			}
+		}
 	}
 	if reportingVerbs[w] {
 		for k := 1; k <= 3; k++ {
@@ -1253,7 +1292,7 @@ func (t *text) markDistance() {
 			}
 			t.clauses[cj].distance = true
 		}
-		if c.sentence > 0 && t.sentenceLen(c.sentence) <= 6 {
+		if c.sentence > 0 && t.sentenceLen(c.sentence) <= 6 && !t.headsWhatFollows(c.sentence) {
 			for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence >= c.sentence-1; cj-- {
 				t.clauses[cj].distance = true
 			}
@@ -1261,6 +1300,55 @@ func (t *text) markDistance() {
 	}
 	t.markNeither()
 	t.markAnotherOne()
+}
+
+// headingPhrases in a short sentence about myths announce the myths to
+// come ("Two myths I push back on.", "Myths to avoid.") rather than
+// judge the sentence before.
+var headingPhrases = [][]string{{"push", "back"}, {"i", "hear"}, {"to", "avoid"}, {"i", "correct"}, {"i", "often", "hear"}}
+
+// headsWhatFollows reports whether sentence s is a heading for what
+// follows: it ends in a colon ("Common myths:") or says it introduces
+// ideas ("Two myths I push back on."). Such a sentence passes no verdict
+// on the sentence before it.
+func (t *text) headsWhatFollows(s int) bool {
+	from, to := -1, -1
+	for _, c := range t.clauses {
+		if c.sentence == s {
+			if from < 0 {
+				from = c.from
+			}
+			to = c.to
+		}
+	}
+	if from < 0 {
+		return false
+	}
+	rest := t.src[t.toks[to-1].end:]
+	if end := strings.IndexAny(rest, ".!?;\n"); end >= 0 {
+		rest = rest[:end]
+	}
+	if strings.Contains(rest, ":") {
+		return true
+	}
+	for i := from; i < to; i++ {
+		for _, hp := range headingPhrases {
+			if i+len(hp) > to {
+				continue
+			}
+			ok := true
+			for k, w := range hp {
+				if t.toks[i+k].lower != w {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // headingDenials, negated in a heading ("What it doesn't do:", "What

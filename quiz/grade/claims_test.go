@@ -1,0 +1,151 @@
+package grade_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/nodedive/nodedive/quiz/grade"
+)
+
+// claimRubric pins the round-9 engine rules: who a claim is about, what
+// reports a belief, and what rejects the sentence before.
+var claimRubric = grade.Rubric{
+	Subjects: map[string][]string{
+		"errorev":     {"'error'", "an 'error'", "error event"},
+		"errlistener": {"'error' listener", "error listener"},
+		"listener":    {"listener", "listeners"},
+		"cjs":         {"require"},
+		"esm":         {"import"},
+		"worker":      {"worker", "workers"},
+		"cluster":     {"cluster"},
+		"emit":        {"emit", "emitter.emit"},
+	},
+	Concepts: []grade.Concept{
+		{ID: "require-sync", Label: "require is synchronous", Weight: 1, Subject: "cjs", Says: []string{"sync"}, Negated: "require-async"},
+		{ID: "emit-sync", Label: "emit is synchronous", Weight: 1, Subject: "emit", Says: []string{"sync"}},
+		{ID: "hard-kill", Label: "x", Weight: 1, Subject: "cluster", Says: []string{"disconnect ... =hard kill"}},
+	},
+	Misconceptions: []grade.Misconception{
+		{ID: "listener-observes", Claim: "an 'error' listener only observes", Correction: "it handles the error", Subject: "errlistener", Says: []string{"only observes"}},
+		{ID: "event-observes", Claim: "the 'error' event only observes", Correction: "x", Subject: "errorev", Says: []string{"only observes"}},
+		{ID: "listener-throws", Claim: "the listener throws", Correction: "emit throws", Subject: "listener", Says: []string{"throws"}},
+		{ID: "emit-async", Claim: "emit is asynchronous", Correction: "it is synchronous", Subject: "emit", Says: []string{"async"}},
+		{ID: "require-async", Claim: "require is asynchronous", Correction: "it is synchronous", Subject: "cjs", Says: []string{"async"}},
+		{ID: "share-memory", Claim: "workers share memory", Correction: "each has its own", Subject: "worker", Says: []string{"share memory"}},
+	},
+}
+
+func compileClaims(t *testing.T) *grade.Grader {
+	t.Helper()
+	g, err := grade.Compile(claimRubric, grade.Lexicon{Synonyms: map[string]string{"synchronous": "sync", "asynchronous": "async"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func checkClaims(t *testing.T, g *grade.Grader, answer string, want, notWant []string) {
+	t.Helper()
+	r := g.Grade(answer)
+	got := append(covered(r), mistakes(r)...)
+	for _, id := range want {
+		if !slices.Contains(got, id) {
+			t.Errorf("%q: want %s, got %v", answer, id, got)
+		}
+	}
+	for _, id := range notWant {
+		if slices.Contains(got, id) {
+			t.Errorf("%q: got %s, want none of it (%v)", answer, id, got)
+		}
+	}
+}
+
+// The longest mention of a subject wins, and a leading article does not
+// make a mention longer: "an 'error' listener" is the listener.
+func TestArticleDoesNotLengthenMention(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "An 'error' listener only observes the failure.", []string{"listener-observes"}, []string{"event-observes"})
+	checkClaims(t, g, "I thought an 'error' handler was optional, but an 'error' listener only observes it.", []string{"listener-observes"}, []string{"event-observes"})
+	checkClaims(t, g, "An 'error' only observes nothing.", nil, []string{"listener-observes"})
+}
+
+// After "nobody" or "no one" the word is a verb: "nobody listen for it"
+// names no listener.
+func TestVerbAfterNobodyIsNoMention(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "When nobody listen for it, it throws.", nil, []string{"listener-throws"})
+	checkClaims(t, g, "If no one listen to the event, it throws.", nil, []string{"listener-throws"})
+	checkClaims(t, g, "The listener throws.", []string{"listener-throws"}, nil)
+	checkClaims(t, g, "When nobody is there, the listener throws.", []string{"listener-throws"}, nil)
+}
+
+// A third person's belief is reported, not asserted.
+func TestThirdPersonBeliefIsReported(t *testing.T) {
+	g := compileClaims(t)
+	for _, a := range []string{
+		"He thought workers share memory.",
+		"She assumed workers share memory until she measured it.",
+		"My teammate believed workers share memory.",
+		"My colleague was sure workers share memory.",
+		"I was convinced workers share memory.",
+	} {
+		checkClaims(t, g, a, nil, []string{"share-memory"})
+	}
+	checkClaims(t, g, "I'm sure workers share memory.", []string{"share-memory"}, nil)
+}
+
+// "which is false when ..." describes a value; it is no verdict on the
+// claim before it.
+func TestConditionalFalseIsAValue(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Workers share memory through a flag, which is false when they crash.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Workers share memory, which is false.", nil, []string{"share-memory"})
+}
+
+// A short sentence about myths that heads what follows ("Common myths:",
+// "Two myths I push back on.") rejects nothing before it; "That's a myth."
+// still does.
+func TestMythHeadingLooksForward(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Workers share memory. Two myths I push back on.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Workers share memory. Myths to avoid.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Workers share memory. Common myths:\n- require is async", []string{"share-memory"}, []string{"require-async"})
+	checkClaims(t, g, "Workers share memory. That's a myth.", nil, []string{"share-memory"})
+	checkClaims(t, g, "Workers share memory. A common myth.", nil, []string{"share-memory"})
+}
+
+// "not both X" says one of them is not X, not which one: it does not
+// accuse either of being not-X.
+func TestNotBothDeniesNeither(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "They are not both synchronous: require is sync, import is not.", []string{"require-sync"}, []string{"require-async"})
+	checkClaims(t, g, "require and import aren't both sync.", nil, []string{"require-async"})
+	checkClaims(t, g, "require is not synchronous.", []string{"require-async"}, nil)
+}
+
+// "... =hard kill": an "=" after "..." makes the rest of the phrase
+// adjacent, as a leading "=" does for a whole phrase.
+func TestEqualsAfterGap(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "In cluster, disconnect sends a hard kill.", []string{"hard-kill"}, nil)
+	checkClaims(t, g, "In cluster, disconnect is hard to kill.", nil, []string{"hard-kill"})
+}
+
+// A "//" comment after a statement's ";" speaks of that statement: its
+// subject carries over, enough to credit, not to accuse.
+func TestCommentAfterSemicolon(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "emitter.emit('x'); // sync, returns a boolean", []string{"emit-sync"}, nil)
+	checkClaims(t, g, "```js\nconst ok = emitter.emit('x'); // sync\n```", []string{"emit-sync"}, nil)
+	checkClaims(t, g, "emitter.emit('x'); // async here", nil, []string{"emit-async"})
+	checkClaims(t, g, "Call emitter.emit('x'); the listeners run sync.", nil, []string{"emit-sync"})
+}
+
+// "than" marks the next noun as compared against, but not across a colon
+// or comma: after "more than one core:" the worker is the subject again.
+func TestContrastStopsAtPunctuation(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Cluster uses more than one core: workers share memory.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "It runs on more than one core, workers share memory.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "The primary does more than workers share memory.", nil, []string{"share-memory"})
+}
