@@ -11,7 +11,7 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against, and the dev to dev8 splits, earlier held-out
+// rubrics were written against, and the dev to dev9 splits, earlier held-out
 // sets, each graded once sealed and then released for tuning.
 const (
 	tuneFile = "testdata/corpus/tune.jsonl"
@@ -23,6 +23,7 @@ const (
 	dev6File = "testdata/corpus/dev6.jsonl"
 	dev7File = "testdata/corpus/dev7.jsonl"
 	dev8File = "testdata/corpus/dev8.jsonl"
+	dev9File = "testdata/corpus/dev9.jsonl"
 )
 
 // bar is what a split is held to.
@@ -34,11 +35,11 @@ type bar struct {
 }
 
 // issueBar is the bar of issue 12. The splits the grader was tuned on are
-// held to it (tune 98.0%, dev 95.9%, dev2 96.3%, dev3 94.4%, dev4 95.9%
-// agreement when round 5 ended), so falling below it is a regression.
-// dev4 met only agreement and strong<->weak the one time it was graded
-// sealed, as round 4's test split (90.4%, recall 79.0%, false alarms 6.4%;
-// see testdata/corpus/README.md).
+// held to it (tune 98.0%, dev 96.3%, dev2 96.3%, dev3 94.4%, dev4 95.9%,
+// dev7 96.7% agreement when round 9 ended), so falling below it is a
+// regression. dev4 met only agreement and strong<->weak the one time it was
+// graded sealed, as round 4's test split (90.4%, recall 79.0%, false alarms
+// 6.4%; see testdata/corpus/README.md).
 var issueBar = bar{minAgreement: 0.90, maxStrongWeak: 0, minRecall: 0.90, maxFalseAlarms: 0.02}
 
 // dev5Floor is what the grader measured on the dev5 split the one time it
@@ -54,17 +55,23 @@ var dev5Floor = bar{minAgreement: 223.0 / 270, maxStrongWeak: 0, minRecall: 81.0
 // strong<->weak, recall 85/112, false alarms 8/195.
 var dev6Floor = bar{minAgreement: 220.0 / 270, maxStrongWeak: 1, minRecall: 85.0 / 112, maxFalseAlarms: 8.0 / 195}
 
-// dev7Floor is what the grader measured on the dev7 split the one time it
-// was graded sealed, as round 7's test split, after the engine rules of
-// round 7 and no rubric tuning (testdata/corpus/dev7-graded-once.txt):
-// 234/270 agreement, no strong<->weak, recall 172/204, false alarms 17/195.
-var dev7Floor = bar{minAgreement: 234.0 / 270, maxStrongWeak: 0, minRecall: 172.0 / 204, maxFalseAlarms: 17.0 / 195}
+// dev7, round 7's test split, measured 234/270 agreement, no strong<->weak,
+// recall 172/204 and false alarms 17/195 the one time it was graded sealed
+// (testdata/corpus/dev7-graded-once.txt); tuned on in round 8, it is held to
+// the issue's bar like the other splits the grader was tuned on (261/270,
+// recall 201/204, no false alarm when round 9 ended).
 
 // dev8Floor is what the grader measured on the dev8 split the one time it
 // was graded sealed, as round 8's test split, after round 8's tuning on
 // dev7 (testdata/corpus/dev8-graded-once.txt): 237/270 agreement, one
 // strong<->weak, recall 174/218, false alarms 10/195.
 var dev8Floor = bar{minAgreement: 237.0 / 270, maxStrongWeak: 1, minRecall: 174.0 / 218, maxFalseAlarms: 10.0 / 195}
+
+// dev9Floor is what the grader measured on the dev9 split the one time it
+// was graded sealed, as round 9's test split, after round 9's engine rules
+// and tuning on dev8 (testdata/corpus/dev9-graded-once.txt): 248/270
+// agreement, one strong<->weak, recall 193/240, false alarms 10/195.
+var dev9Floor = bar{minAgreement: 248.0 / 270, maxStrongWeak: 1, minRecall: 193.0 / 240, maxFalseAlarms: 10.0 / 195}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -98,7 +105,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, dev7Floor}, {"dev8", dev8File, dev8Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, dev8Floor}, {"dev9", dev9File, dev9Floor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -132,7 +139,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File}
+	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
