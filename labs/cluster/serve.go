@@ -93,15 +93,34 @@ func (h *httpServer) serve(ln net.Listener) {
 // never used (HTTP clients dial spares): net/http would wait for its header
 // timeout. A client sends its request as soon as it connects, so such a
 // connection gets a second to do so, then it is closed.
-func (h *httpServer) drain(ln net.Listener, _ time.Time) {
+//
+// Turning keep-alive off closes the connections idle at that moment; one
+// that was finishing a response just then goes idle a moment later and
+// would wait for a request its client may never send. The drain therefore
+// closes idle connections again every idleSweep until its deadline.
+func (h *httpServer) drain(ln net.Listener, deadline time.Time) {
 	h.s.SetKeepAlivesEnabled(false)
 	ln.Close()
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for c := range h.fresh {
 		_ = c.SetReadDeadline(time.Now().Add(freshConnGrace))
 	}
+	h.mu.Unlock()
+	go func() {
+		t := time.NewTicker(idleSweep)
+		defer t.Stop()
+		for now := range t.C {
+			if !now.Before(deadline) {
+				return
+			}
+			h.s.SetKeepAlivesEnabled(false) // closes the idle connections
+		}
+	}()
 }
+
+// idleSweep is how often a draining worker closes connections that went
+// idle since the drain began.
+const idleSweep = 50 * time.Millisecond
 
 // freshConnGrace is how long a draining worker waits for the first request
 // on a connection that has sent nothing yet.
