@@ -481,8 +481,10 @@ func (b *goBackend) wait(p *goProc) {
 		}
 	}
 	b.mu.Unlock()
-	close(p.exited)
+	// Recorded before exited closes: whoever waits on it (a rolling
+	// restart, then its caller's snapshot) must find the exit in the books.
 	b.c.exited(p.id, code, sig, planned || ph == phaseStopping, output)
+	close(p.exited)
 
 	if !planned && ph == phaseRunning && current {
 		b.scheduleRespawn(p, listened, output)
