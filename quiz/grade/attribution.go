@@ -1185,7 +1185,7 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 				reach++
 			}
 		}
-		if m.from-i <= reach || carried {
+		if m.from-i <= reach || carried || !t.determiner(i) && t.deniedPhrase(i+1, m.from) {
 			return true
 		}
 	}
@@ -1238,6 +1238,43 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	}
 	return false
 }
+
+// deniedPhrase reports whether tokens [from, to) are one verb and the rest
+// of its own phrase, so that a negator just before from denies the claim
+// at to however long the object is: "never hashed with a fast hash like
+// MD5". Another verb, a pronoun, a relative or a conjunction opens a
+// proposition of its own, and punctuation ends the phrase: "won't help,
+// the pool uses MD5" denies nothing about MD5.
+func (t *text) deniedPhrase(from, to int) bool {
+	k := from
+	for k < to && (adverbs[t.toks[k].lower] || copulas[t.toks[k].lower] || auxiliaries[t.toks[k].lower]) {
+		k++
+	}
+	if k >= to || to-k > negationReach || hedgeWords[t.toks[k].lower] {
+		return false // "if I'm not mistaken, the workers...": a hedge, not a denial
+	}
+	for k++; k <= to; k++ {
+		if t.toks[k].brk {
+			return false
+		}
+		if k == to {
+			return true
+		}
+		tok := t.toks[k]
+		w := tok.lower
+		// a participle opens a phrase of its own: "don't overload the
+		// CPU with listeners running on threads" denies the overloading.
+		if tok.neg || tok.pron || gerund(w) || w == "being" || subjectVerbs[w] || copulas[w] || auxiliaries[w] || modals[w] || relatives[w] ||
+			gapStoppers[w] || farStoppers[w] || reachOpeners[w] || w == "but" || w == "though" || w == "although" || w == "since" || w == "just" {
+			return false
+		}
+	}
+	return false
+}
+
+// hedgeWords after a negator soften the speaker's claim instead of
+// denying it: "not mistaken", "not sure".
+var hedgeWords = map[string]bool{"mistaken": true, "wrong": true, "sure": true, "certain": true}
 
 // scopeBreak reports whether punctuation between two words ends a
 // negation's reach: a comma, colon, bracket or dash.

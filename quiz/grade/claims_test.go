@@ -7,7 +7,7 @@ import (
 	"github.com/nodedive/nodedive/quiz/grade"
 )
 
-// claimRubric pins the round-9 engine rules: who a claim is about, what
+// claimRubric pins the round-9 and round-10 engine rules: who a claim is about, what
 // reports a belief, and what rejects the sentence before.
 var claimRubric = grade.Rubric{
 	Subjects: map[string][]string{
@@ -19,6 +19,8 @@ var claimRubric = grade.Rubric{
 		"worker":      {"worker", "workers"},
 		"cluster":     {"cluster"},
 		"emit":        {"emit", "emitter.emit"},
+		"password":    {"password", "passwords"},
+		"cors":        {"cors"},
 	},
 	Concepts: []grade.Concept{
 		{ID: "require-sync", Label: "require is synchronous", Weight: 1, Subject: "cjs", Says: []string{"sync"}, Negated: "require-async"},
@@ -32,6 +34,8 @@ var claimRubric = grade.Rubric{
 		{ID: "emit-async", Claim: "emit is asynchronous", Correction: "it is synchronous", Subject: "emit", Says: []string{"async"}},
 		{ID: "require-async", Claim: "require is asynchronous", Correction: "it is synchronous", Subject: "cjs", Says: []string{"async"}},
 		{ID: "share-memory", Claim: "workers share memory", Correction: "each has its own", Subject: "worker", Says: []string{"share memory"}},
+		{ID: "fast-hash", Claim: "passwords may be hashed with MD5", Correction: "use a slow hash", Subject: "password", Says: []string{"md5"}},
+		{ID: "cors-csrf", Claim: "CORS stops CSRF", Correction: "it does not", Subject: "cors", Says: []string{"csrf protection"}},
 	},
 }
 
@@ -148,4 +152,43 @@ func TestContrastStopsAtPunctuation(t *testing.T) {
 	checkClaims(t, g, "Cluster uses more than one core: workers share memory.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "It runs on more than one core, workers share memory.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "The primary does more than workers share memory.", nil, []string{"share-memory"})
+}
+
+// A negated verb denies its whole object, however long, as long as no
+// other verb, pronoun or participle opens a phrase of its own in between.
+func TestNegationCoversTheVerbsObject(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Passwords are never hashed with a fast hash like MD5.", nil, []string{"fast-hash"})
+	checkClaims(t, g, "Passwords are never stored in plain text, never encrypted and never hashed with a fast hash like MD5.", nil, []string{"fast-hash"})
+	checkClaims(t, g, "We never had time for it, the passwords are hashed with MD5.", []string{"fast-hash"}, nil)
+	checkClaims(t, g, "We didn't notice the passwords being hashed with MD5.", []string{"fast-hash"}, nil)
+	checkClaims(t, g, "If I'm not mistaken the passwords sit hashed with MD5.", []string{"fast-hash"}, nil)
+}
+
+// "!=", "!==", "≠" and "=/=" between two words say "is not".
+func TestNotEqualsNegates(t *testing.T) {
+	g := compileClaims(t)
+	for _, a := range []string{"Simple requests still hit the route, so CORS != CSRF protection.", "CORS !== CSRF protection", "CORS ≠ CSRF protection", "CORS =/= CSRF protection"} {
+		checkClaims(t, g, a, nil, []string{"cors-csrf"})
+	}
+	checkClaims(t, g, "CORS = CSRF protection", []string{"cors-csrf"}, nil)
+}
+
+// A sentence that opens with a short verdict and a colon ("Not true: ...")
+// rejects the sentence before it; the view after the colon is the
+// speaker's own. A label like "Myth:" heads the myth that follows it.
+func TestVerdictBeforeColonJudgesSentenceBefore(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Workers share memory. Not true: each one has its own heap.", nil, []string{"share-memory"})
+	checkClaims(t, g, "Workers share memory. Not true: require is async.", []string{"require-async"}, []string{"share-memory"})
+	checkClaims(t, g, "Require is sync. Myth: workers share memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "Workers share memory. The cluster: it balances connections.", []string{"share-memory"}, nil)
+}
+
+// "I hear (that) X" reports what others say.
+func TestIHearReports(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Another thing I hear is that workers share memory; they don't.", nil, []string{"share-memory"})
+	checkClaims(t, g, "I hear that workers share memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "I know that workers share memory.", []string{"share-memory"}, nil)
 }

@@ -637,7 +637,7 @@ func TestCompileErrors(t *testing.T) {
 // graded text.
 func FuzzGrade(f *testing.F) {
 	g := compile(f)
-	for _, s := range []string{"", "require is not synchronous.", "import() is async?", "\x00\xff", "a.b.c, d; e: f - g (h) — i", "it. they. each."} {
+	for _, s := range []string{"", "require is not synchronous.", "import() is async?", "\x00\xff", "a.b.c, d; e: f - g (h) — i", "it. they. each.", "a != b ≠ c =/= d !== e", "≠", " != "} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, answer string) {

@@ -193,7 +193,7 @@ var (
 		"think": true, "thinks": true, "thought": true, "believe": true, "believes": true, "believed": true,
 		"say": true, "says": true, "said": true, "claim": true, "claims": true, "claimed": true, "assume": true,
 		"assumes": true, "assumed": true, "expect": true, "expects": true, "imagine": true, "imagines": true,
-		"suppose": true, "heard": true, "told": true, "called": true, "described": true,
+		"suppose": true, "heard": true, "hear": true, "hears": true, "told": true, "called": true, "described": true,
 		"repeated": true, "taught": true, "guess": true, "guessed": true, "insist": true, "insists": true,
 		"seen": true, "saw": true, "show": true, "shows": true, "suggest": true, "suggests": true,
 		"teach": true, "teaches": true, "state": true, "states": true,
@@ -227,7 +227,7 @@ var (
 	// firstPerson reporters are the speaker; only a past belief of theirs
 	// is reported.
 	firstPerson = map[string]bool{"i": true, "i've": true, "ive": true, "i'd": true, "we": true, "we've": true}
-	pastBelief  = map[string]bool{"thought": true, "believed": true, "assumed": true, "imagined": true, "guessed": true, "expected": true, "heard": true, "seen": true, "saw": true, "read": true, "told": true, "taught": true}
+	pastBelief  = map[string]bool{"hear": true, "thought": true, "believed": true, "assumed": true, "imagined": true, "guessed": true, "expected": true, "heard": true, "seen": true, "saw": true, "read": true, "told": true, "taught": true}
 	// contrastOpeners start the speaker's own view after a reported one.
 	contrastOpeners = map[string]bool{"but": true, "however": true, "whereas": true, "yet": true, "though": true, "although": true, "actually": true, "instead": true, "rather": true, "really": true, "truth": true, "reality": true}
 )
@@ -428,6 +428,14 @@ func analyze(src string, syn map[string]string) *text {
 		// "at once" means "at the same time": it says nothing about once().
 		if n := len(t.toks); n > 0 && lower == "once" && (t.toks[n-1].lower == "at" || t.toks[n-1].lower == "for") {
 			tok.stem = "at once"
+		}
+		if n := len(t.toks); n > 0 {
+			// "CORS != CSRF protection" says "is not" (so do "≠" and "=/="): the operator is
+			// read as a negator standing between the two words.
+			if gap := strings.TrimSpace(src[t.toks[n-1].end:start]); gap == "!=" || gap == "!==" || gap == "≠" || gap == "=/=" {
+				at := t.toks[n-1].end + strings.Index(src[t.toks[n-1].end:start], gap)
+				t.toks = append(t.toks, token{start: at, end: at + len(gap), lower: "not", stem: "not"})
+			}
 		}
 		t.toks = append(t.toks, tok)
 	})
@@ -1292,6 +1300,14 @@ func (t *text) markDistance() {
 			}
 			t.clauses[cj].distance = true
 		}
+		if c.sentence > 0 && t.shortVerdictLead(ci, at) {
+			// "X. Not true: the cache lives as long as the process." The
+			// verdict before the colon judges the sentence before it; the
+			// speaker's own view follows the colon.
+			for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence == c.sentence-1; cj-- {
+				t.clauses[cj].distance = true
+			}
+		}
 		if c.sentence > 0 && t.sentenceLen(c.sentence) <= 6 && !t.headsWhatFollows(c.sentence) {
 			for cj := ci - 1; cj >= 0 && t.clauses[cj].sentence >= c.sentence-1; cj-- {
 				t.clauses[cj].distance = true
@@ -1300,6 +1316,21 @@ func (t *text) markDistance() {
 	}
 	t.markNeither()
 	t.markAnotherOne()
+}
+
+// shortVerdictLead reports whether clause ci opens its sentence with a
+// verdict of a few words ("Not true:", "That's wrong -", "False:") whose
+// marker at is a truth or wrong word, followed by the speaker's view after
+// a colon. A label like "Myth:" heads the myth itself and is not one.
+func (t *text) shortVerdictLead(ci, at int) bool {
+	c := t.clauses[ci]
+	if ci > 0 && t.clauses[ci-1].sentence == c.sentence || c.to-c.from > 4 {
+		return false
+	}
+	if w := t.toks[at].lower; !truthWords[w] && !wrongWords[w] || w == "claim" || w == "idea" || w == "thing" || w == "case" && !t.negIn(c.from, at) {
+		return false
+	}
+	return ci+1 < len(t.clauses) && t.clauses[ci+1].sentence == c.sentence && t.clauses[ci+1].afterColon
 }
 
 // headingPhrases in a short sentence about myths announce the myths to
