@@ -966,12 +966,44 @@ func (t *text) antecedent(ms []mention, p int) *mention {
 		if fallback == nil {
 			fallback = x
 		}
+		if t.inClosedRelative(x, p) {
+			continue // "helmet, which stops SQL injection, and it also...": "it" is helmet
+		}
 		sameSentence := t.clauses[t.toks[x.from].clause].sentence == sentence
 		if plural && x.plural || !plural && !x.plural && (x.subjectPos || sameSentence) {
 			return x
 		}
 	}
 	return fallback
+}
+
+// inClosedRelative reports whether mention x stands in a relative clause
+// opened by ", which" or ", who" that ends, at a comma, before token p: a
+// pronoun after it points past it, to the subject the relative described.
+func (t *text) inClosedRelative(x *mention, p int) bool {
+	sentence := t.clauses[t.toks[x.from].clause].sentence
+	if t.clauses[t.toks[p].clause].sentence != sentence {
+		return false
+	}
+	r := -1
+	for k := x.from - 1; k >= 0; k-- {
+		if t.toks[k+1].brk || t.clauses[t.toks[k].clause].sentence != sentence {
+			return false
+		}
+		if w := t.toks[k].lower; w == "which" || w == "who" {
+			r = k
+			break
+		}
+	}
+	if r < 0 || !t.toks[r].brk {
+		return false
+	}
+	for k := x.to; k <= p && k < len(t.toks); k++ {
+		if t.toks[k].brk {
+			return true
+		}
+	}
+	return false
 }
 
 // lastBefore is the last non-contrast mention before token i in the same

@@ -192,3 +192,12 @@ func TestIHearReports(t *testing.T) {
 	checkClaims(t, g, "I hear that workers share memory.", nil, []string{"share-memory"})
 	checkClaims(t, g, "I know that workers share memory.", []string{"share-memory"}, nil)
 }
+
+// A pronoun after a relative clause that closed at a comma points past
+// it, to the subject the relative described: in "helmet, which stops SQL
+// injection, and it also turns on HTTPS" the "it" is helmet.
+func TestPronounSkipsClosedRelative(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "The cluster forks workers, which load code with require, and it is async.", nil, []string{"require-async"})
+	checkClaims(t, g, "The cluster forks workers and loads code with require, and it is async.", []string{"require-async"}, nil)
+}
