@@ -201,3 +201,11 @@ func TestPronounSkipsClosedRelative(t *testing.T) {
 	checkClaims(t, g, "The cluster forks workers, which load code with require, and it is async.", nil, []string{"require-async"})
 	checkClaims(t, g, "The cluster forks workers and loads code with require, and it is async.", []string{"require-async"}, nil)
 }
+
+// An ellipsis that closes a bracket ends a list, not the sentence: the
+// subject before it carries on.
+func TestEllipsisInBracketKeepsSentence(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Each worker gets a port (3000, 3001...) and shares memory with the others.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Each worker gets a port... And shares memory.", nil, []string{"share-memory"})
+}

@@ -1839,6 +1839,10 @@ func sentenceEnd(gap, prevWord string, nextIsNumber bool) (end, question bool) {
 		if c != '.' && c != '!' && c != '?' {
 			continue
 		}
+		if c == '.' && strings.HasPrefix(gap[i:], "...") && strings.HasPrefix(strings.TrimLeft(gap[i+3:], " "), ")") {
+			i += 2
+			continue // "(3000, 3001...) and shares memory": an ellipsis closing a bracket ends a list, not the sentence
+		}
 		rest := gap[i+1:]
 		if rest == "" || !startsWithSpace(rest) && !strings.ContainsAny(rest[:1], `"')]*_`+"`") {
 			continue // "module.exports", "3.5", "node:cluster"
