@@ -11,19 +11,20 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against, and the dev to dev9 splits, earlier held-out
+// rubrics were written against, and the dev to dev10 splits, earlier held-out
 // sets, each graded once sealed and then released for tuning.
 const (
-	tuneFile = "testdata/corpus/tune.jsonl"
-	devFile  = "testdata/corpus/dev.jsonl"
-	dev2File = "testdata/corpus/dev2.jsonl"
-	dev3File = "testdata/corpus/dev3.jsonl"
-	dev4File = "testdata/corpus/dev4.jsonl"
-	dev5File = "testdata/corpus/dev5.jsonl"
-	dev6File = "testdata/corpus/dev6.jsonl"
-	dev7File = "testdata/corpus/dev7.jsonl"
-	dev8File = "testdata/corpus/dev8.jsonl"
-	dev9File = "testdata/corpus/dev9.jsonl"
+	tuneFile  = "testdata/corpus/tune.jsonl"
+	devFile   = "testdata/corpus/dev.jsonl"
+	dev2File  = "testdata/corpus/dev2.jsonl"
+	dev3File  = "testdata/corpus/dev3.jsonl"
+	dev4File  = "testdata/corpus/dev4.jsonl"
+	dev5File  = "testdata/corpus/dev5.jsonl"
+	dev6File  = "testdata/corpus/dev6.jsonl"
+	dev7File  = "testdata/corpus/dev7.jsonl"
+	dev8File  = "testdata/corpus/dev8.jsonl"
+	dev9File  = "testdata/corpus/dev9.jsonl"
+	dev10File = "testdata/corpus/dev10.jsonl"
 )
 
 // bar is what a split is held to.
@@ -67,11 +68,17 @@ var dev6Floor = bar{minAgreement: 220.0 / 270, maxStrongWeak: 1, minRecall: 85.0
 // strong<->weak, recall 174/218, false alarms 10/195.
 var dev8Floor = bar{minAgreement: 237.0 / 270, maxStrongWeak: 1, minRecall: 174.0 / 218, maxFalseAlarms: 10.0 / 195}
 
-// dev9Floor is what the grader measured on the dev9 split the one time it
-// was graded sealed, as round 9's test split, after round 9's engine rules
-// and tuning on dev8 (testdata/corpus/dev9-graded-once.txt): 248/270
-// agreement, one strong<->weak, recall 193/240, false alarms 10/195.
-var dev9Floor = bar{minAgreement: 248.0 / 270, maxStrongWeak: 1, minRecall: 193.0 / 240, maxFalseAlarms: 10.0 / 195}
+// dev9 was graded once sealed as round 9's test split (248/270, one
+// strong<->weak, recall 193/240, false alarms 10/195:
+// testdata/corpus/dev9-graded-once.txt); tuned on in round 10, it is held
+// to the issue's bar (259/270, recall 235/240, no false alarm when round
+// 10 ended).
+
+// dev10Floor is what the grader measured on the dev10 split the one time it
+// was graded sealed, as round 10's test split, after round 10's engine
+// rules and tuning on dev9 (testdata/corpus/dev10-graded-once.txt): 235/270
+// agreement, no strong<->weak, recall 154/194, false alarms 10/195.
+var dev10Floor = bar{minAgreement: 235.0 / 270, maxStrongWeak: 0, minRecall: 154.0 / 194, maxFalseAlarms: 10.0 / 195}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -105,7 +112,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, dev8Floor}, {"dev9", dev9File, dev9Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, dev8Floor}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, dev10Floor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -139,7 +146,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File}
+	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
