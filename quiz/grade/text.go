@@ -1319,7 +1319,7 @@ func (t *text) markDistance() {
 }
 
 // shortVerdictLead reports whether clause ci opens its sentence with a
-// verdict of a few words ("Not true:", "That's wrong -", "False:") whose
+// verdict of a few words ("Not true:", "That's not the case:") whose
 // marker at is a truth or wrong word, followed by the speaker's view after
 // a colon. A label like "Myth:" heads the myth itself and is not one.
 func (t *text) shortVerdictLead(ci, at int) bool {
