@@ -1181,6 +1181,9 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		if t.newPredicate(i) {
 			break // "require never waits and is synchronous": the denial stays with its own verb
 		}
+		if t.invertedNor(i) {
+			return true // "Nor does it help with XSS": the clause denies its own verb
+		}
 		if coordinators[tok.lower] {
 			carried = true
 			continue
@@ -1219,6 +1222,9 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		}
 		if m.from-i <= reach || carried || !t.determiner(i) && t.deniedPhrase(i+1, m.from) {
 			return true
+		}
+		if v := t.nobodyVerb(i); v > 0 && v < m.from && t.deniedPhrase(v, m.from) {
+			return true // "Nobody needs a separate port per worker"
 		}
 	}
 	if gov != nil && gov.to <= m.from && gov.from > cl.from && gov.subjectPos && t.toks[gov.from-1].lower == "no" && !t.toks[gov.from].brk &&
@@ -1269,6 +1275,39 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 		}
 	}
 	return false
+}
+
+// nobodyVerb returns the verb after a "nobody" or "no one" that is the
+// subject of its clause, or -1: "Nobody needs its own port" denies the
+// needing and all of its object, where "with nobody listening" and "if
+// nobody listens" only set a scene.
+func (t *text) nobodyVerb(i int) int {
+	v := i + 1
+	switch {
+	case t.toks[i].lower == "no" && v < len(t.toks) && t.toks[v].lower == "one" && !t.toks[v].brk:
+		v++
+	case t.toks[i].lower != "nobody":
+		return -1
+	}
+	if v >= len(t.toks) || t.toks[v].brk || i > 0 && !t.toks[i].brk && (sceneSetters[t.toks[i-1].lower] || t.toks[i-1].lower == "because" || t.toks[i-1].lower == "since") {
+		return -1
+	}
+	return v
+}
+
+// invertedNor reports whether the token i is a "nor" that opens a clause
+// with its verb inverted ("Nor does CORS stop XSS", ", nor is it
+// encrypted"): it denies the clause like "not" does, where a "nor" inside
+// a list only carries an earlier negation on ("never X nor Y").
+func (t *text) invertedNor(i int) bool {
+	if t.toks[i].lower != "nor" || i+1 >= len(t.toks) || t.toks[i+1].brk {
+		return false
+	}
+	if i > 0 && !t.toks[i].brk && t.clauses[t.toks[i-1].clause].sentence == t.clauses[t.toks[i].clause].sentence {
+		return false
+	}
+	w := t.toks[i+1].lower
+	return auxiliaries[w] || copulas[w] || modals[w]
 }
 
 // deniedPhrase reports whether tokens [from, to) are one verb and the rest

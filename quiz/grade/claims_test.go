@@ -209,3 +209,32 @@ func TestEllipsisInBracketKeepsSentence(t *testing.T) {
 	checkClaims(t, g, "Each worker gets a port (3000, 3001...) and shares memory with the others.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "Each worker gets a port... And shares memory.", nil, []string{"share-memory"})
 }
+
+// A "nor" that opens a clause with its verb inverted denies that clause:
+// "Nor does CORS stop CSRF" says it does not. Inside a list, "nor" only
+// carries an earlier negation on.
+func TestInvertedNorDenies(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "CORS relaxes the same-origin policy. Nor does CORS give CSRF protection.", nil, []string{"cors-csrf"})
+	checkClaims(t, g, "CORS is not authentication, nor is it CSRF protection.", nil, []string{"cors-csrf"})
+	checkClaims(t, g, "CORS gives CSRF protection.", []string{"cors-csrf"}, nil)
+}
+
+// "Nobody" or "no one" as the subject of a verb denies the verb and its
+// whole object; after "if" or "when" it only sets a scene.
+func TestNobodyAsSubjectDenies(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Nobody needs the workers to share memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "No one expects the workers to share memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "If nobody objects, the workers share memory.", []string{"share-memory"}, nil)
+}
+
+// "You hear that X" reports what gets said, and a belief participle in a
+// story ("someone changed it, thinking X") reports what that person
+// believed; "I'm thinking X" is still the speaker's own claim.
+func TestHeardAndNarratedBeliefsReport(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "One thing you hear is that workers share memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "We once had someone write to a global, thinking the workers share memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "I'm thinking the workers share memory.", []string{"share-memory"}, nil)
+}

@@ -1162,6 +1162,12 @@ func (t *text) distanceAt(i int) bool {
 			}
 		}
 	}
+	if (w == "hear" || w == "heard") && (prev(1) == "you" || prev(2) == "you" && adverbs[prev(1)]) {
+		return true // "one thing you hear is that X", "you often hear X": what gets said, not the speaker's claim
+	}
+	if beliefParticiples[w] && prev(1) != "i'm" && prev(1) != "im" && prev(1) != "am" && t.narrated(i) {
+		return true // "someone mutated the config thinking it was a fresh copy": a belief they held
+	}
 	if reportingVerbs[w] {
 		for k := 1; k <= 3; k++ {
 			p := prev(k)
@@ -1188,6 +1194,28 @@ func (t *text) distanceAt(i int) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// beliefParticiples describe a belief someone acted on: "thinking it was a
+// copy", "assuming the port was free".
+var beliefParticiples = map[string]bool{"thinking": true, "assuming": true, "believing": true}
+
+// narrated reports whether the participle at token i follows, in its own
+// sentence, a verb in the past or a subject other than the speaker now
+// ("we once had someone mutate it thinking X", "he deleted the cache
+// entry assuming X"), so that it tells what someone believed. "I'm
+// thinking X" is the speaker's own hedged claim and is left alone.
+func (t *text) narrated(i int) bool {
+	for k := i - 1; k >= 0 && k >= i-10; k-- {
+		if strings.ContainsAny(t.src[t.toks[k].end:t.toks[k+1].start], ".;!?\n") {
+			return false
+		}
+		w := t.toks[k].lower
+		if reporters[w] || practitioners[w] || w == "once" || len(w) > 3 && strings.HasSuffix(w, "ed") || pastBelief[w] || w == "had" || w == "was" || w == "were" {
+			return true
 		}
 	}
 	return false
