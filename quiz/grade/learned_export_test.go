@@ -4,8 +4,6 @@ package grade
 // only for tests: learned_test.go drives them.
 
 import (
-	"encoding/json"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -209,38 +207,52 @@ func TrainLearned(lookup func(q string) *Grader, paras []LearnedPara, set []Labe
 	return &LearnedModel{m}
 }
 
-// WriteJSON writes the weights.
-func (lm *LearnedModel) WriteJSON(w io.Writer) error { return json.NewEncoder(w).Encode(lm.m) }
-
-// ReadLearnedModel reads weights written by WriteJSON.
-func ReadLearnedModel(r io.Reader) (*LearnedModel, error) {
-	var m learnedModel
-	if err := json.NewDecoder(r).Decode(&m); err != nil {
-		return nil, err
-	}
-	return &LearnedModel{&m}, nil
-}
+// Detector prunes and quantizes the trained weights as they ship (keep:
+// the largest weights kept per model, 0 for all).
+func (lm *LearnedModel) Detector(keep int) *Detector { return newDetector(lm.m, keep) }
 
 // LearnedScored is one graded answer with the detector's scores.
 type LearnedScored struct {
 	L      Labelled
-	Forms  Result
+	Forms  Result    // the forms alone, without the detector's gate
 	IDs    []string  // the grader's misconception IDs
 	Logits []float64 // per ID: the highest sentence logit
 }
 
+// GradeForms grades answer with the forms alone, as Grade did before the
+// detector.
+func GradeForms(g *Grader, answer string) Result { return g.grade(answer, nil) }
+
 // ScoreLearned grades every answer with the forms and scores it with the
 // detector.
-func ScoreLearned(set []Labelled, lookup func(q string) *Grader, lm *LearnedModel) []LearnedScored {
+func ScoreLearned(set []Labelled, lookup func(q string) *Grader, d *Detector) []LearnedScored {
 	out := make([]LearnedScored, 0, len(set))
 	for _, l := range set {
 		g := lookup(l.Q)
-		s := LearnedScored{L: l, Forms: g.Grade(l.Answer)}
+		s := LearnedScored{L: l, Forms: GradeForms(g, l.Answer)}
 		for _, m := range g.misconceptions {
 			s.IDs = append(s.IDs, m.ID)
 		}
-		s.Logits = g.learnedScores(lm.m, l.Q, g.learnedSentences(l.Answer))
+		s.Logits = g.learnedScores(d, l.Q, g.learnedSentences(l.Answer))
 		out = append(out, s)
+	}
+	return out
+}
+
+// learnedScores returns, per misconception of the grader (by index), the
+// highest logit over the answer's sentences, from the stored detector.
+func (g *Grader) learnedScores(d *Detector, q string, sents []learnedSentence) []float64 {
+	out := make([]float64, len(g.misconceptions))
+	for mi := range g.misconceptions {
+		best := math.Inf(-1)
+		for _, s := range sents {
+			z, ok := d.logit(q+"/"+g.misconceptions[mi].ID, s.feats)
+			if !ok {
+				break
+			}
+			best = max(best, z)
+		}
+		out[mi] = best
 	}
 	return out
 }
@@ -320,8 +332,8 @@ func LearnedReport(scored []LearnedScored, sys int, theta float64, lookup func(q
 
 // LearnedScoreAnswer is the detector's work on one answer: analysis,
 // features and every misconception's score.
-func LearnedScoreAnswer(g *Grader, lm *LearnedModel, q, answer string) []float64 {
-	return g.learnedScores(lm.m, q, g.learnedSentences(answer))
+func LearnedScoreAnswer(g *Grader, d *Detector, q, answer string) []float64 {
+	return g.learnedScores(d, q, g.learnedSentences(answer))
 }
 
 // LearnedFeatures returns the hashed features of each sentence of answer.
@@ -331,4 +343,13 @@ func LearnedFeatures(g *Grader, answer string) [][]uint32 {
 		out = append(out, s.feats)
 	}
 	return out
+}
+
+// MisconceptionIDs lists the grader's misconception IDs, in order.
+func (g *Grader) MisconceptionIDs() []string {
+	ids := make([]string, len(g.misconceptions))
+	for i, m := range g.misconceptions {
+		ids[i] = m.ID
+	}
+	return ids
 }

@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -20,25 +19,27 @@ import (
 	"github.com/nodedive/nodedive/quiz/grade"
 )
 
-// The learned-detector experiment (testdata/learned-experiment.md). It only
-// runs when asked:
+// The learned detector (learned.go, testdata/learned-experiment.md). Its
+// weights ship in content/quiz/learned/weights.bin; these runs only happen
+// when asked:
 //
-//	go test ./quiz/grade -run TestLearned -learned.train    # train, write weights, tune on dev9
-//	go test ./quiz/grade -run TestLearned -learned.final    # the one evaluation on dev10
+//	go test ./quiz/grade -run 'TestLearned$' -learned.train       # retrain, rewrite weights.bin (deterministic)
+//	go test ./quiz/grade -run 'TestLearned$' -learned.thresholds  # the gate's table on dev9 + dev10
 var (
-	learnedTrain  = flag.Bool("learned.train", false, "train the learned detector and report dev9")
-	learnedFinal  = flag.Bool("learned.final", false, "evaluate the learned detector once on the held-out dev10")
-	learnedTheta  = flag.Float64("learned.theta", math.NaN(), "the union threshold chosen on dev9 (for -learned.final)")
-	learnedTheta1 = flag.Float64("learned.theta-alone", math.NaN(), "the learned-alone threshold chosen on dev9 (for -learned.final)")
-	learnedLow    = flag.Float64("learned.gate-low", math.NaN(), "the gate's veto threshold chosen on dev9 (for -learned.final)")
-	learnedHigh   = flag.Float64("learned.gate-high", math.NaN(), "the gate's adding threshold chosen on dev9 (for -learned.final)")
+	learnedTrain      = flag.Bool("learned.train", false, "train the learned detector and rewrite "+weightsFile)
+	learnedThresholds = flag.Bool("learned.thresholds", false, "tabulate the gate's thresholds on dev9 + dev10 (forms as when each was sealed)")
+	learnedPrune      = flag.Bool("learned.prune", false, "with -learned.train: compare pruning levels on dev9 and dev10")
 )
 
 const (
 	corpusDir   = "../testdata/corpus"
 	paraDir     = "../testdata/paraphrases"
-	weightsFile = "testdata/learned-weights.json"
+	weightsFile = "../../content/quiz/learned/weights.bin"
 )
+
+// learnedKeep is how many weights each model keeps (the largest by
+// magnitude).
+const learnedKeep = 1000
 
 var trainSplits = []string{"tune", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8"}
 
@@ -91,7 +92,7 @@ func sealedForms(t *testing.T, scored []grade.LearnedScored, report string) []gr
 	return out
 }
 
-func learnedLookup(t *testing.T) func(string) *grade.Grader {
+func learnedLookup(t testing.TB) func(string) *grade.Grader {
 	b, err := quiz.LoadBank()
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func learnedLookup(t *testing.T) func(string) *grade.Grader {
 	}
 }
 
-func readSplit(t *testing.T, name string) []grade.Labelled {
+func readSplit(t testing.TB, name string) []grade.Labelled {
 	f, err := os.Open(filepath.Join(corpusDir, name+".jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -144,151 +145,105 @@ func readParas(t *testing.T) []grade.LearnedPara {
 	return out
 }
 
-// chooseTheta returns the lowest threshold at which sys keeps the false
-// alarms of scored at or under 2%.
-func chooseTheta(scored []grade.LearnedScored, sys int, lookup func(string) *grade.Grader) float64 {
-	var cands []float64
-	for _, s := range scored {
-		for _, z := range s.Logits {
-			if !math.IsInf(z, 0) {
-				cands = append(cands, z)
-			}
-		}
-	}
-	slices.Sort(cands)
-	cands = slices.Compact(cands)
-	// from high to low: the last threshold still within the bar
-	best := math.Inf(1)
-	for i := len(cands) - 1; i >= 0; i-- {
-		r := grade.LearnedReport(scored, sys, cands[i], lookup)
-		if r.FalseAlarmRate() > 0.02 {
-			break
-		}
-		best = cands[i]
-	}
-	return best
-}
-
 func line(name string, r grade.Report) string {
 	return fmt.Sprintf("%-8s recall %5.1f%% (%d/%d)  false alarms %4.1f%% (%d/%d)  agreement %5.1f%%",
 		name, 100*r.Recall(), r.MisconceptionFlagged, r.MisconceptionPairs, 100*r.FalseAlarmRate(), r.FalseAlarms, r.CleanAnswers, 100*r.AgreementRate())
 }
 
+// sealedValidation scores dev9 and dev10 with the forms as they were when
+// each was sealed.
+func sealedValidation(t *testing.T, d *grade.Detector, lookup func(string) *grade.Grader) (dev9, dev10 []grade.LearnedScored) {
+	dev9 = sealedForms(t, grade.ScoreLearned(readSplit(t, "dev9"), lookup, d), "dev9-graded-once.txt")
+	dev10 = sealedForms(t, grade.ScoreLearned(readSplit(t, "dev10"), lookup, d), "dev10-graded-once.txt")
+	return dev9, dev10
+}
+
 func TestLearned(t *testing.T) {
-	if !*learnedTrain && !*learnedFinal {
-		t.Skip("the learned-detector experiment runs with -learned.train or -learned.final")
+	if !*learnedTrain && !*learnedThresholds {
+		t.Skip("the learned detector's training runs with -learned.train, its threshold table with -learned.thresholds")
 	}
 	lookup := learnedLookup(t)
-	var lm *grade.LearnedModel
 	if *learnedTrain {
 		var set []grade.Labelled
 		for _, s := range trainSplits {
 			set = append(set, readSplit(t, s)...)
 		}
-		lm = grade.TrainLearned(lookup, readParas(t), set, envOptions(t))
+		lm := grade.TrainLearned(lookup, readParas(t), set, envOptions(t))
+		d := lm.Detector(learnedKeep)
 		out := weightsFile
 		if os.Getenv("LEARNED_OPTS") != "" {
-			out = filepath.Join(t.TempDir(), "w.json")
+			out = filepath.Join(t.TempDir(), "weights.bin")
 		}
-		f, err := os.Create(out)
-		if err != nil {
+		var buf strings.Builder
+		if _, err := d.WriteTo(&buf); err != nil {
 			t.Fatal(err)
 		}
-		if err := lm.WriteJSON(f); err != nil {
+		if err := os.WriteFile(out, []byte(buf.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		f.Close()
-		dev9 := grade.ScoreLearned(readSplit(t, "dev9"), lookup, lm)
-		th1 := chooseTheta(dev9, grade.SysLearned, lookup)
-		thU := chooseTheta(dev9, grade.SysUnion, lookup)
-		t.Logf("dev9 (thresholds chosen here: learned alone %.3f, union %.3f)", th1, thU)
-		t.Log(line("forms", grade.LearnedReport(dev9, grade.SysForms, thU, lookup)))
-		t.Log(line("learned", grade.LearnedReport(dev9, grade.SysLearned, th1, lookup)))
-		t.Log(line("union", grade.LearnedReport(dev9, grade.SysUnion, thU, lookup)))
-		if os.Getenv("LEARNED_DEBUG") != "" {
-			for _, s := range dev9 {
-				for i, z := range s.Logits {
-					id := s.IDs[i]
-					pos := slices.Contains(s.L.Misconceptions, id)
-					if slices.Contains(s.L.Disputed, id) || pos == (z > th1) {
-						continue
-					}
-					kind := "FN"
-					if !pos {
-						kind = "FP"
-					}
-					t.Logf("%s %s %s %.2f [%s] %.300s", kind, s.L.ID, id, z, s.L.Kind, s.L.Answer)
+		t.Logf("%s: %d models, %d weights, %d bytes", out, len(d.Keys()), d.Features(), buf.Len())
+		if *learnedPrune {
+			for _, keep := range []int{0, 2000, 1000, 600, 400, 200} {
+				d := lm.Detector(keep)
+				var b strings.Builder
+				_, _ = d.WriteTo(&b)
+				dev9, dev10 := sealedValidation(t, d, lookup)
+				t.Logf("keep %5d: %8d bytes", keep, b.Len())
+				for _, p := range []struct {
+					name string
+					s    []grade.LearnedScored
+				}{{"dev9", dev9}, {"dev10", dev10}} {
+					t.Logf("  %-5s %s", p.name, line("alone", grade.LearnedReport(p.s, grade.SysLearned, 1.204, lookup)))
+					t.Logf("  %-5s %s", p.name, line("gated", grade.GatedReport(p.s, -4, 3)))
 				}
 			}
-		}
-		sealed := sealedForms(t, dev9, "dev9-graded-once.txt")
-		t.Log("dev9 with the forms as they were when it was sealed (dev9-graded-once.txt):")
-		t.Log(line("forms@9", grade.LearnedReport(sealed, grade.SysForms, thU, lookup)))
-		bestLo, bestHi, bestR := math.NaN(), math.NaN(), -1.0
-		for hi := 5.0; hi >= 0; hi -= 0.25 {
-			for lo := -1.0; lo >= -8; lo -= 0.5 {
-				r := grade.GatedReport(sealed, lo, hi)
-				if r.FalseAlarmRate() <= 0.02 && r.Recall() > bestR {
-					bestLo, bestHi, bestR = lo, hi, r.Recall()
-				}
-			}
-		}
-		t.Logf("gate chosen on sealed dev9 (best recall with false alarms <= 2%%, most conservative on ties): low %.2f high %.2f", bestLo, bestHi)
-		t.Log(line("gated@9", grade.GatedReport(sealed, bestLo, bestHi)))
-		t.Log(line("gated", grade.GatedReport(dev9, bestLo, bestHi)))
-		for _, lo := range []float64{-6, -4, -2, -1} {
-			for _, hi := range []float64{1, 2, 3} {
-				t.Logf("  gated %4.1f %4.1f  %s", lo, hi, line("gated@9", grade.GatedReport(sealed, lo, hi)))
-			}
-		}
-		for _, th := range []float64{-1, 0, 1, 2, 3, 4} {
-			t.Logf("  theta %4.1f  %s", th, line("union@9", grade.LearnedReport(sealed, grade.SysUnion, th, lookup)))
-		}
-		for _, th := range []float64{-1, 0, 1, 2, 3, 4} {
-			t.Logf("  theta %4.1f  %s | %s", th, line("learned", grade.LearnedReport(dev9, grade.SysLearned, th, lookup)), line("union", grade.LearnedReport(dev9, grade.SysUnion, th, lookup)))
 		}
 		return
 	}
-	if math.IsNaN(*learnedTheta) || math.IsNaN(*learnedTheta1) || math.IsNaN(*learnedLow) || math.IsNaN(*learnedHigh) {
-		t.Fatal("-learned.final needs -learned.theta, -learned.theta-alone, -learned.gate-low and -learned.gate-high (chosen on dev9)")
-	}
-	f, err := os.Open(weightsFile)
+	data, err := os.ReadFile(weightsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lm, err = grade.ReadLearnedModel(f)
-	f.Close()
+	d, err := grade.ReadDetector(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev9 := grade.ScoreLearned(readSplit(t, "dev9"), lookup, lm)
-	t.Logf("dev9 at the same thresholds (learned alone at %.3f, union at %.3f, gate %.2f/%.2f)", *learnedTheta1, *learnedTheta, *learnedLow, *learnedHigh)
-	t.Log(line("forms", grade.LearnedReport(dev9, grade.SysForms, *learnedTheta, lookup)))
-	t.Log(line("learned", grade.LearnedReport(dev9, grade.SysLearned, *learnedTheta1, lookup)))
-	t.Log(line("union", grade.LearnedReport(dev9, grade.SysUnion, *learnedTheta, lookup)))
-	t.Log(line("gated", grade.GatedReport(dev9, *learnedLow, *learnedHigh)))
-	sealed := sealedForms(t, dev9, "dev9-graded-once.txt")
-	t.Log(line("forms@9", grade.LearnedReport(sealed, grade.SysForms, *learnedTheta, lookup)))
-	t.Log(line("union@9", grade.LearnedReport(sealed, grade.SysUnion, *learnedTheta, lookup)))
-	t.Log(line("gated@9", grade.GatedReport(sealed, *learnedLow, *learnedHigh)))
-	dev10 := grade.ScoreLearned(readSplit(t, "dev10"), lookup, lm)
-	t.Logf("dev10, graded once (learned alone at %.3f, union at %.3f)", *learnedTheta1, *learnedTheta)
-	t.Log(line("forms", grade.LearnedReport(dev10, grade.SysForms, *learnedTheta, lookup)))
-	t.Log(line("learned", grade.LearnedReport(dev10, grade.SysLearned, *learnedTheta1, lookup)))
-	t.Log(line("union", grade.LearnedReport(dev10, grade.SysUnion, *learnedTheta, lookup)))
-	t.Logf("gated (forms kept above %.2f, detector adds above %.2f):", *learnedLow, *learnedHigh)
-	t.Log(line("gated", grade.GatedReport(dev10, *learnedLow, *learnedHigh)))
+	dev9, dev10 := sealedValidation(t, d, lookup)
+	both := append(slices.Clone(dev9), dev10...)
+	t.Log(line("forms@sealed", grade.LearnedReport(both, grade.SysForms, 0, lookup)))
+	t.Log("gated on dev9 + dev10 (forms as sealed): low, high, recall, false alarms")
+	lows := []float64{-10, -8, -7.5, -7, -6, -5, -4, -3.5, -3, -2.5, -2, -1.5, -1, 0}
+	var head []string
+	for _, lo := range lows {
+		head = append(head, fmt.Sprintf("%10.1f", lo))
+	}
+	t.Logf("low:     %s", strings.Join(head, "  "))
+	for _, hi := range []float64{1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, math.Inf(1)} {
+		var row []string
+		for _, lo := range lows {
+			r := grade.GatedReport(both, lo, hi)
+			row = append(row, fmt.Sprintf("%5.1f/%4.1f", 100*r.Recall(), 100*r.FalseAlarmRate()))
+		}
+		t.Logf("high %3.1f  %s", hi, strings.Join(row, "  "))
+	}
+	for _, p := range [][2]float64{{grade.LearnedLow, grade.LearnedHigh}, {-2, 2}, {-8, 4.5}, {-8, 5}, {-10, 4.5}, {-7.5, 4.5}} {
+		lo, hi := p[0], p[1]
+		t.Logf("(%.1f, %.1f):", lo, hi)
+		t.Log(line("  both", grade.GatedReport(both, lo, hi)))
+		t.Log(line("  dev9", grade.GatedReport(dev9, lo, hi)))
+		t.Log(line("  dev10", grade.GatedReport(dev10, lo, hi)))
+	}
 }
 
 // BenchmarkLearned measures the detector's cost per answer (dev9's answers
-// in turn), on top of Grade; it needs the weights -learned.train writes.
+// in turn) as the experiment ran it (its own analysis), and Grade with the
+// detector wired in.
 func BenchmarkLearned(b *testing.B) {
-	f, err := os.Open(weightsFile)
+	data, err := os.ReadFile(weightsFile)
 	if err != nil {
-		b.Skip("no weights: run go test ./quiz/grade -run TestLearned -learned.train first")
+		b.Fatal(err)
 	}
-	lm, err := grade.ReadLearnedModel(f)
-	f.Close()
+	d, err := grade.ReadDetector(data)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -296,15 +251,7 @@ func BenchmarkLearned(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	df, err := os.Open(filepath.Join(corpusDir, "dev9.jsonl"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := grade.ReadLabelled(df)
-	df.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
+	set := readSplit(b, "dev9")
 	gs := make([]*grade.Grader, len(set))
 	for i, l := range set {
 		q, err := bank.Find(l.Q)
@@ -313,13 +260,20 @@ func BenchmarkLearned(b *testing.B) {
 		}
 		gs[i] = q.Grader()
 	}
-	runtime.GC() // the decoded weights leave garbage behind
 	b.Run("detector", func(b *testing.B) {
 		start := cpuTime()
 		defer func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") }()
 		for i := 0; b.Loop(); i++ {
 			k := i % len(set)
-			grade.LearnedScoreAnswer(gs[k], lm, set[k].Q, set[k].Answer)
+			grade.LearnedScoreAnswer(gs[k], d, set[k].Q, set[k].Answer)
+		}
+	})
+	b.Run("forms", func(b *testing.B) {
+		start := cpuTime()
+		defer func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") }()
+		for i := 0; b.Loop(); i++ {
+			k := i % len(set)
+			grade.GradeForms(gs[k], set[k].Answer)
 		}
 	})
 	b.Run("grade", func(b *testing.B) {

@@ -1,0 +1,4 @@
+package quiz
+
+// LoadEmbedded is loadEmbedded, for the tests of a bank without weights.
+var LoadEmbedded = loadEmbedded
