@@ -215,7 +215,9 @@ func (g *Grader) grade(answer string, ix *learnedIndex) Result {
 	}
 	// The learned detector's gate: a form's flag stands only if the
 	// detector scores that misconception above LearnedLow, and the detector
-	// flags one no form found when a sentence scores above LearnedHigh.
+	// flags one no form found when a sentence scores above LearnedHigh
+	// (its sentence is the flag's span; the concepts it states keep their
+	// credit, as the sentence may say right things too).
 	var learnedSpan []Span
 	if ix != nil {
 		sents := t.learnedSentences()
@@ -224,9 +226,9 @@ func (g *Grader) grade(answer string, ix *learnedIndex) Result {
 		for mi := range g.misconceptions {
 			switch {
 			case !ix.has[mi]:
-			case flagged[mi] && best[mi] <= LearnedLow:
+			case flagged[mi] && best[mi] <= ix.low:
 				flagged[mi] = false
-			case !flagged[mi] && best[mi] > LearnedHigh:
+			case !flagged[mi] && best[mi] > ix.high:
 				flagged[mi] = true
 				learnedSpan[mi] = Span{sents[at[mi]].from, sents[at[mi]].to}
 			}

@@ -360,9 +360,10 @@ func isBad(x float64) bool { return math.IsNaN(x) || math.IsInf(x, 0) }
 // learnedIndex is one question's models, laid out for Grade: per feature,
 // the weights it carries for each misconception of the grader.
 type learnedIndex struct {
-	has   []bool    // per misconception: whether it has a model
-	bias  []float64 // per misconception
-	feats map[uint32][]learnedEntry
+	low, high float64   // the gate's thresholds: LearnedLow, LearnedHigh
+	has       []bool    // per misconception: whether it has a model
+	bias      []float64 // per misconception
+	feats     map[uint32][]learnedEntry
 }
 
 type learnedEntry struct {
@@ -378,7 +379,7 @@ func (d *Detector) Attach(q string, g *Grader) (untrained []string) {
 	if d == nil {
 		return nil
 	}
-	ix := &learnedIndex{has: make([]bool, len(g.misconceptions)), bias: make([]float64, len(g.misconceptions)), feats: map[uint32][]learnedEntry{}}
+	ix := &learnedIndex{low: LearnedLow, high: LearnedHigh, has: make([]bool, len(g.misconceptions)), bias: make([]float64, len(g.misconceptions)), feats: map[uint32][]learnedEntry{}}
 	trained := false
 	for mi, mc := range g.misconceptions {
 		m := d.models[q+"/"+mc.ID]

@@ -353,3 +353,11 @@ func (g *Grader) MisconceptionIDs() []string {
 	}
 	return ids
 }
+
+// GradeWithGate grades answer with the detector's gate at other
+// thresholds than LearnedLow and LearnedHigh (g must have a detector).
+func GradeWithGate(g *Grader, answer string, low, high float64) Result {
+	ix := *g.learned
+	ix.low, ix.high = low, high
+	return g.grade(answer, &ix)
+}
