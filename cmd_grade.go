@@ -171,6 +171,8 @@ type misconceptionOut struct {
 	Correction string       `json:"correction"`
 	ID         string       `json:"id"`
 	Spans      []grade.Span `json:"spans,omitempty"`
+	// Learned marks a flag of the learned detector that no form made.
+	Learned bool `json:"learned,omitempty"`
 }
 
 type conceptOut struct {
@@ -197,7 +199,7 @@ func writeGradeJSON(w io.Writer, out quiz.Outcome, model string) error {
 		j.Concepts = append(j.Concepts, conceptOut{ID: c.ID, Label: c.Label, Weight: c.Weight})
 	}
 	for _, m := range out.Misconceptions {
-		j.Misconceptions = append(j.Misconceptions, misconceptionOut{Claim: m.Claim, Correction: m.Correction, ID: m.ID, Spans: m.Spans})
+		j.Misconceptions = append(j.Misconceptions, misconceptionOut{Claim: m.Claim, Correction: m.Correction, ID: m.ID, Spans: m.Spans, Learned: m.Learned})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

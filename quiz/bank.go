@@ -147,6 +147,7 @@ type Bank struct {
 	// Questions are in topic order, then file order.
 	Questions []*Question
 	byID      map[string]*Question
+	detector  *grade.Detector // see learned.go
 }
 
 var (
@@ -158,7 +159,7 @@ var (
 // LoadBank parses and compiles the embedded bank once. The files are part
 // of the binary, so an error is a bug the tests catch.
 func LoadBank() (*Bank, error) {
-	bankOnce.Do(func() { bank, bankErr = LoadBankFS(content.Quiz()) })
+	bankOnce.Do(func() { bank, bankErr = loadEmbedded(content.Quiz()) })
 	return bank, bankErr
 }
 
@@ -222,6 +223,9 @@ func LoadBankFS(fsys fs.FS) (*Bank, error) {
 	}
 	if len(b.Questions) == 0 {
 		return nil, errors.New("the question bank is empty")
+	}
+	if err := b.loadDetector(fsys); err != nil && !errors.Is(err, errNoWeights) {
+		return nil, err
 	}
 	return b, nil
 }

@@ -64,6 +64,10 @@ type MisconceptionHit struct {
 	Correction string `json:"correction"`
 	Penalty    int    `json:"penalty"`
 	Spans      []Span `json:"spans"`
+	// Learned is set when the learned detector flagged the misconception
+	// and no form did: its span is the sentence the detector scored
+	// highest.
+	Learned bool `json:"learned,omitempty"`
 }
 
 // Result is the explained grade of one answer.
@@ -127,7 +131,11 @@ const codeCredit = 0.5
 
 // Grade scores an answer. It never fails: empty, binary or huge input gives
 // a weak result with a notice saying why.
-func (g *Grader) Grade(answer string) Result {
+func (g *Grader) Grade(answer string) Result { return g.grade(answer, g.learned) }
+
+// grade scores an answer, with the learned detector's gate when ix is not
+// nil (learned.go).
+func (g *Grader) grade(answer string, ix *learnedIndex) Result {
 	res := Result{Covered: []ConceptHit{}, Missing: []ConceptRef{}, Misconceptions: []MisconceptionHit{}}
 	res.Text, res.Notices, res.Truncated = prepare(answer)
 	t := analyze(res.Text, g.synonyms)
@@ -205,6 +213,27 @@ func (g *Grader) Grade(answer string) Result {
 			}
 		}
 	}
+	// The learned detector's gate: a form's flag stands only if the
+	// detector scores that misconception above LearnedLow, and the detector
+	// flags one no form found when a sentence scores above LearnedHigh
+	// (its sentence is the flag's span; the concepts it states keep their
+	// credit, as the sentence may say right things too).
+	var learnedSpan []Span
+	if ix != nil {
+		sents := t.learnedSentences()
+		best, at := ix.best(sents)
+		learnedSpan = make([]Span, len(g.misconceptions))
+		for mi := range g.misconceptions {
+			switch {
+			case !ix.has[mi]:
+			case flagged[mi] && best[mi] <= ix.low:
+				flagged[mi] = false
+			case !flagged[mi] && best[mi] > ix.high:
+				flagged[mi] = true
+				learnedSpan[mi] = Span{sents[at[mi]].from, sents[at[mi]].to}
+			}
+		}
+	}
 	inWrongClaim := func(h hit) bool {
 		for mi := range g.misconceptions {
 			if !flagged[mi] {
@@ -276,7 +305,12 @@ func (g *Grader) Grade(answer string) Result {
 			for _, h := range mhits[mi] {
 				spans = addSpans(spans, h.spans)
 			}
-			res.Misconceptions = append(res.Misconceptions, MisconceptionHit{ID: m.ID, Claim: m.Claim, Correction: m.Correction, Penalty: m.Penalty, Spans: spans})
+			h := MisconceptionHit{ID: m.ID, Claim: m.Claim, Correction: m.Correction, Penalty: m.Penalty, Spans: spans}
+			if len(mhits[mi]) == 0 && learnedSpan != nil {
+				// Flagged by the detector alone: its sentence is the span.
+				h.Spans, h.Learned = []Span{learnedSpan[mi]}, true
+			}
+			res.Misconceptions = append(res.Misconceptions, h)
 		}
 	}
 	res.Score = min(100, max(0, score-penalty(res.Misconceptions)))

@@ -207,6 +207,9 @@ type Grader struct {
 	vocab    [][2]string // (word as written, stem)
 	prefixes []string    // the "*" prefixes, for typo correction
 	typos    typoIndex
+	// learned is the learned detector's models for this question (see
+	// learned.go; nil without them).
+	learned *learnedIndex
 }
 
 // Compile checks a rubric and prepares it for grading. Every error names

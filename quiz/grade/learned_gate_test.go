@@ -1,0 +1,137 @@
+package grade_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/nodedive/nodedive/quiz"
+	"github.com/nodedive/nodedive/quiz/grade"
+)
+
+func bankGrader(t *testing.T, id string) *grade.Grader {
+	t.Helper()
+	b, err := quiz.LoadBank()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := b.Find(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q.Grader()
+}
+
+func flagIDs(r grade.Result) []string {
+	var ids []string
+	for _, h := range r.Misconceptions {
+		ids = append(ids, h.ID)
+	}
+	return ids
+}
+
+// TestLearnedCatchesWhatFormsMiss: a myth no form finds, in words of our
+// own, that the detector flags, with its sentence as the span and the
+// myth's correction, as a form's flag would be. The shipped high threshold
+// (LearnedHigh) is conservative: the sentence scores under it, so the
+// gate is run here at a lower one.
+func TestLearnedCatchesWhatFormsMiss(t *testing.T) {
+	g := bankGrader(t, "cluster-iv2")
+	const answer = "Deploying is easy. You can just kill all the workers at the same time and fork fresh ones, no need to go one by one."
+	if ids := flagIDs(grade.GradeForms(g, answer)); slices.Contains(ids, "restart-all") {
+		t.Fatalf("the forms flag restart-all (%v): the test needs a sentence they miss", ids)
+	}
+	res := grade.GradeWithGate(g, answer, grade.LearnedLow, 1.5)
+	i := slices.IndexFunc(res.Misconceptions, func(h grade.MisconceptionHit) bool { return h.ID == "restart-all" })
+	if i < 0 {
+		t.Fatalf("the detector did not flag restart-all: %v", flagIDs(res))
+	}
+	h := res.Misconceptions[i]
+	if !h.Learned || h.Correction == "" || h.Penalty == 0 {
+		t.Errorf("the detector's flag lacks its source, correction or penalty: %+v", h)
+	}
+	want := "You can just kill all the workers at the same time and fork fresh ones, no need to go one by one"
+	if len(h.Spans) != 1 || res.Text[h.Spans[0].Start:h.Spans[0].End] != want {
+		t.Errorf("the flag's span is %v, want the second sentence", h.Spans)
+	}
+	if res.Score > 74 {
+		t.Errorf("score %d: an answer with a misconception is capped at 74", res.Score)
+	}
+	// With the shipped thresholds, Grade is the gate at LearnedLow, LearnedHigh.
+	if got, want := g.Grade(answer), grade.GradeWithGate(g, answer, grade.LearnedLow, grade.LearnedHigh); !reflect.DeepEqual(got, want) {
+		t.Errorf("Grade differs from the gate at the shipped thresholds:\n%+v\n%+v", got, want)
+	}
+}
+
+// TestLearnedVetoesFormFlag: forms flag a myth in a right sentence (ESM has
+// no __dirname), and the detector's low score vetoes it. The shipped low
+// threshold (LearnedLow) only vetoes flags the detector is very sure of,
+// so the gate is run here at a higher one.
+func TestLearnedVetoesFormFlag(t *testing.T) {
+	g := bankGrader(t, "modules-iv2")
+	const answer = "ESM has no require/__dirname → use import.meta.dirname and createRequire."
+	forms := flagIDs(grade.GradeForms(g, answer))
+	if !slices.Contains(forms, "dirname-in-esm") {
+		t.Fatalf("the forms no longer flag dirname-in-esm (%v): the test needs a form false alarm", forms)
+	}
+	if got := flagIDs(grade.GradeWithGate(g, answer, -2, grade.LearnedHigh)); slices.Contains(got, "dirname-in-esm") {
+		t.Errorf("the detector did not veto dirname-in-esm: %v", got)
+	}
+}
+
+// TestLearnedDeterministic: the same answer, the same result, from the same
+// grader and from a freshly loaded detector.
+func TestLearnedDeterministic(t *testing.T) {
+	g := bankGrader(t, "q14")
+	const answer = "Cluster forks a worker per core. Workers share memory, so a global cache works. If one crashes the module restarts it."
+	first := g.Grade(answer)
+	for range 3 {
+		if again := g.Grade(answer); !reflect.DeepEqual(first, again) {
+			t.Fatalf("two grades differ:\n%+v\n%+v", first, again)
+		}
+	}
+	data, err := os.ReadFile(weightsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, err1 := grade.ReadDetector(data)
+	d2, err2 := grade.ReadDetector(data)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	a := grade.LearnedScoreAnswer(g, d1, "q14", answer)
+	b := grade.LearnedScoreAnswer(g, d2, "q14", answer)
+	if !slices.Equal(a, b) {
+		t.Errorf("two loads score differently: %v, %v", a, b)
+	}
+	var buf bytes.Buffer
+	if _, err := d1.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), data) {
+		t.Error("writing the detector read from weights.bin does not give weights.bin back")
+	}
+}
+
+// TestReadDetectorCorrupt: a damaged weights file is an error that says
+// so, never a silently partial detector.
+func TestReadDetectorCorrupt(t *testing.T) {
+	data, err := os.ReadFile(weightsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]byte{
+		"empty":     nil,
+		"not ours":  []byte("weights: {}\n"),
+		"truncated": data[:len(data)/2],
+		"trailing":  append(slices.Clone(data), 0),
+	}
+	for name, c := range cases {
+		if _, err := grade.ReadDetector(c); !errors.Is(err, grade.ErrDetectorFormat) {
+			t.Errorf("%s: got %v, want ErrDetectorFormat", name, err)
+		}
+	}
+}
