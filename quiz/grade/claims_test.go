@@ -238,3 +238,11 @@ func TestHeardAndNarratedBeliefsReport(t *testing.T) {
 	checkClaims(t, g, "We once had someone write to a global, thinking the workers share memory.", nil, []string{"share-memory"})
 	checkClaims(t, g, "I'm thinking the workers share memory.", []string{"share-memory"}, nil)
 }
+
+// "say," between punctuation gives an example ("- say, X"); it reports
+// nobody's belief, so the sentence around it is still the speaker's.
+func TestSayCommaIsAnExample(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "It happens often - say, the workers share memory with the primary.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "People say, the workers share memory.", nil, []string{"share-memory"})
+}

@@ -1162,6 +1162,9 @@ func (t *text) distanceAt(i int) bool {
 			}
 		}
 	}
+	if w == "say" && t.toks[i].brk && i+1 < len(t.toks) && strings.HasPrefix(strings.TrimSpace(t.src[t.toks[i].end:t.toks[i+1].start]), ",") {
+		return false // "emitted too often - say, a 'data' event": "say," gives an example, nobody speaks
+	}
 	if (w == "hear" || w == "heard") && (prev(1) == "you" || prev(2) == "you" && adverbs[prev(1)]) {
 		return true // "one thing you hear is that X", "you often hear X": what gets said, not the speaker's claim
 	}
