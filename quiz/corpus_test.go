@@ -11,7 +11,7 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against, and the dev to dev10 splits, earlier held-out
+// rubrics were written against, and the dev to dev11 splits, earlier held-out
 // sets, each graded once sealed and then released for tuning.
 const (
 	tuneFile  = "testdata/corpus/tune.jsonl"
@@ -25,6 +25,7 @@ const (
 	dev8File  = "testdata/corpus/dev8.jsonl"
 	dev9File  = "testdata/corpus/dev9.jsonl"
 	dev10File = "testdata/corpus/dev10.jsonl"
+	dev11File = "testdata/corpus/dev11.jsonl"
 )
 
 // bar is what a split is held to.
@@ -62,11 +63,11 @@ var dev6Floor = bar{minAgreement: 220.0 / 270, maxStrongWeak: 1, minRecall: 85.0
 // the issue's bar like the other splits the grader was tuned on (261/270,
 // recall 201/204, no false alarm when round 9 ended).
 
-// dev8Floor is what the grader measured on the dev8 split the one time it
-// was graded sealed, as round 8's test split, after round 8's tuning on
-// dev7 (testdata/corpus/dev8-graded-once.txt): 237/270 agreement, one
-// strong<->weak, recall 174/218, false alarms 10/195.
-var dev8Floor = bar{minAgreement: 237.0 / 270, maxStrongWeak: 1, minRecall: 174.0 / 218, maxFalseAlarms: 10.0 / 195}
+// dev8 was graded once sealed as round 8's test split (237/270, one
+// strong<->weak, recall 174/218, false alarms 10/195:
+// testdata/corpus/dev8-graded-once.txt); tuned on in rounds 9 and 11, it is
+// held to the issue's bar (253/270, recall 211/218, false alarms 3/195 when
+// round 11 ended).
 
 // dev9 was graded once sealed as round 9's test split (248/270, one
 // strong<->weak, recall 193/240, false alarms 10/195:
@@ -74,11 +75,18 @@ var dev8Floor = bar{minAgreement: 237.0 / 270, maxStrongWeak: 1, minRecall: 174.
 // to the issue's bar (259/270, recall 235/240, no false alarm when round
 // 10 ended).
 
-// dev10Floor is what the grader measured on the dev10 split the one time it
-// was graded sealed, as round 10's test split, after round 10's engine
-// rules and tuning on dev9 (testdata/corpus/dev10-graded-once.txt): 235/270
-// agreement, no strong<->weak, recall 154/194, false alarms 10/195.
-var dev10Floor = bar{minAgreement: 235.0 / 270, maxStrongWeak: 0, minRecall: 154.0 / 194, maxFalseAlarms: 10.0 / 195}
+// dev10 was graded once sealed as round 10's test split (235/270, no
+// strong<->weak, recall 154/194, false alarms 10/195:
+// testdata/corpus/dev10-graded-once.txt); tuned on in round 11, it is held
+// to the issue's bar (254/270, recall 188/194, no false alarm when round 11
+// ended).
+
+// dev11Floor is what the grader measured on the dev11 split the one time it
+// was graded sealed, as round 11's test split, after round 11's engine
+// rules, the learned detector and tuning on dev10
+// (testdata/corpus/dev11-graded-once.txt): 249/270 agreement, no
+// strong<->weak, recall 192/206, false alarms 7/195.
+var dev11Floor = bar{minAgreement: 249.0 / 270, maxStrongWeak: 0, minRecall: 192.0 / 206, maxFalseAlarms: 7.0 / 195}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -112,7 +120,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, dev8Floor}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, dev10Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, issueBar}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, issueBar}, {"dev11", dev11File, dev11Floor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -146,7 +154,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File}
+	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File, dev11File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
