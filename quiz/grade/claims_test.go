@@ -246,3 +246,15 @@ func TestSayCommaIsAnExample(t *testing.T) {
 	checkClaims(t, g, "It happens often - say, the workers share memory with the primary.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "People say, the workers share memory.", nil, []string{"share-memory"})
 }
+
+// After a sentence that rejects what follows ("Two things I hear that
+// aren't true."), items that only name a "that" clause ("One: that X",
+// "Two, that Y") cite the beliefs rejected; "Another outdated claim is
+// that X" is the next one.
+func TestEnumeratedMythItemsReport(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Two things I hear that aren't true. One: that workers share memory. They don't.", nil, []string{"share-memory"})
+	checkClaims(t, g, "Two common myths. One, that emit is async. Two, that require is async.", nil, []string{"emit-async", "require-async"})
+	checkClaims(t, g, "You often hear that emit is async. Another outdated claim is that require is async.", nil, []string{"emit-async", "require-async"})
+	checkClaims(t, g, "Two facts. One: workers share memory.", []string{"share-memory"}, nil)
+}

@@ -1586,14 +1586,28 @@ func (t *text) markAnotherOne() {
 			continue
 		}
 		i := c.from
-		if t.toks[i].lower != "another" || !t.distanceIn(0, i) {
+		if !t.distanceIn(0, i) {
+			continue
+		}
+		if enumerators[t.toks[i].lower] && i+1 < len(t.toks) && t.toks[i+1].lower == "that" &&
+			strings.ContainsAny(t.src[t.toks[i].end:t.toks[i+1].start], ",:") {
+			// "Two things I hear that aren't true. One: that X. ... Two,
+			// that Y": an item that only names a "that" clause cites the
+			// belief the heading rejected.
+			for cj := ci; cj < len(t.clauses) && t.clauses[cj].sentence == c.sentence; cj++ {
+				if cj > ci && contrastOpeners[t.toks[t.clauses[cj].from].lower] {
+					break
+				}
+				t.clauses[cj].distance = true
+			}
+			continue
+		}
+		if t.toks[i].lower != "another" {
 			continue
 		}
 		j := i + 1
-		if j < c.to && (t.toks[j].lower == "one" || t.toks[j].lower == "common") {
-			j++
-		}
-		if j < c.to && t.toks[j].lower == "one" {
+		// "Another one", "Another common one", "Another outdated claim"
+		for j < c.to && j <= i+3 && itemWords[t.toks[j].lower] {
 			j++
 		}
 		colon := j < len(t.toks) && strings.ContainsRune(t.src[t.toks[j-1].end:t.toks[j].start], ':')
@@ -1610,6 +1624,22 @@ func (t *text) markAnotherOne() {
 			t.clauses[cj].distance = true
 		}
 	}
+}
+
+// enumerators open the items of a list: "One: that X", "Second, that Y".
+var enumerators = map[string]bool{
+	"one": true, "two": true, "three": true, "four": true, "first": true, "second": true, "third": true, "fourth": true,
+	"firstly": true, "secondly": true, "thirdly": true, "1": true, "2": true, "3": true, "4": true, "also": true, "finally": true, "lastly": true,
+}
+
+// itemWords may stand between "Another" and the "is that" or colon of the
+// next item in a list of myths ("Another thing:" opens a point of the
+// speaker's own): "Another one", "Another common
+// misconception", "Another outdated claim".
+var itemWords = map[string]bool{
+	"one": true, "common": true, "outdated": true, "old": true, "popular": true, "classic": true, "frequent": true,
+	"widespread": true, "stale": true, "claim": true, "idea": true, "belief": true, "myth": true, "misconception": true,
+	"mistake": true, "misunderstanding": true,
 }
 
 // goesOn reports whether the sentence from token i goes on with "but" or
