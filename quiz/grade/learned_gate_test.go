@@ -25,14 +25,6 @@ func bankGrader(t *testing.T, id string) *grade.Grader {
 	return q.Grader()
 }
 
-func flagIDs(r grade.Result) []string {
-	var ids []string
-	for _, h := range r.Misconceptions {
-		ids = append(ids, h.ID)
-	}
-	return ids
-}
-
 // TestLearnedCatchesWhatFormsMiss: a myth no form finds, in words of our
 // own, that the detector flags, with its sentence as the span and the
 // myth's correction, as a form's flag would be. The shipped high threshold
@@ -41,13 +33,13 @@ func flagIDs(r grade.Result) []string {
 func TestLearnedCatchesWhatFormsMiss(t *testing.T) {
 	g := bankGrader(t, "cluster-iv2")
 	const answer = "Deploying is easy. You can just kill all the workers at the same time and fork fresh ones, no need to go one by one."
-	if ids := flagIDs(grade.GradeForms(g, answer)); slices.Contains(ids, "restart-all") {
+	if ids := mistakes(grade.GradeForms(g, answer)); slices.Contains(ids, "restart-all") {
 		t.Fatalf("the forms flag restart-all (%v): the test needs a sentence they miss", ids)
 	}
 	res := grade.GradeWithGate(g, answer, grade.LearnedLow, 1.5)
 	i := slices.IndexFunc(res.Misconceptions, func(h grade.MisconceptionHit) bool { return h.ID == "restart-all" })
 	if i < 0 {
-		t.Fatalf("the detector did not flag restart-all: %v", flagIDs(res))
+		t.Fatalf("the detector did not flag restart-all: %v", mistakes(res))
 	}
 	h := res.Misconceptions[i]
 	if !h.Learned || h.Correction == "" || h.Penalty == 0 {
@@ -73,11 +65,11 @@ func TestLearnedCatchesWhatFormsMiss(t *testing.T) {
 func TestLearnedVetoesFormFlag(t *testing.T) {
 	g := bankGrader(t, "modules-iv2")
 	const answer = "ESM has no require/__dirname → use import.meta.dirname and createRequire."
-	forms := flagIDs(grade.GradeForms(g, answer))
+	forms := mistakes(grade.GradeForms(g, answer))
 	if !slices.Contains(forms, "dirname-in-esm") {
 		t.Fatalf("the forms no longer flag dirname-in-esm (%v): the test needs a form false alarm", forms)
 	}
-	if got := flagIDs(grade.GradeWithGate(g, answer, -2, grade.LearnedHigh)); slices.Contains(got, "dirname-in-esm") {
+	if got := mistakes(grade.GradeWithGate(g, answer, -2, grade.LearnedHigh)); slices.Contains(got, "dirname-in-esm") {
 		t.Errorf("the detector did not veto dirname-in-esm: %v", got)
 	}
 }
