@@ -257,4 +257,30 @@ func TestEnumeratedMythItemsReport(t *testing.T) {
 	checkClaims(t, g, "Two common myths. One, that emit is async. Two, that require is async.", nil, []string{"emit-async", "require-async"})
 	checkClaims(t, g, "You often hear that emit is async. Another outdated claim is that require is async.", nil, []string{"emit-async", "require-async"})
 	checkClaims(t, g, "Two facts. One: workers share memory.", []string{"share-memory"}, nil)
+	// "The other is that Y", "The second one: Y" and "One is that X" name
+	// the later items too.
+	checkClaims(t, g, "Two myths I run into. One is that emit is async - it isn't. The other is that require is async.", nil, []string{"emit-async", "require-async"})
+	checkClaims(t, g, "Two things people get wrong. The second one: workers share memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "Emit is sync. The other thing is that workers share memory.", []string{"share-memory"}, nil)
+}
+
+// An anecdote of a past mistake tells what went wrong, it does not
+// recommend it: "I got it wrong, we X", "I once inherited X".
+func TestAnecdoteOfMistakeReports(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "The first time I got it wrong, we hashed the passwords with MD5 and paid for it.", nil, []string{"fast-hash"})
+	checkClaims(t, g, "I once inherited a system where the passwords were stored with MD5.", nil, []string{"fast-hash"})
+	checkClaims(t, g, "We once shipped a build that hashed the passwords with MD5.", nil, []string{"fast-hash"})
+	checkClaims(t, g, "Hash the passwords with MD5.", []string{"fast-hash"}, nil)
+	checkClaims(t, g, "Once you fork, the workers share memory.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "You got it: the workers share memory.", []string{"share-memory"}, nil)
+}
+
+// A short sentence that counts what follows ("Two things people often get
+// wrong.") heads the next sentences; it does not reject the one before.
+func TestCountingHeadingKeepsSentenceBefore(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Require is synchronous. Two things people often get wrong. One, that emit is async.", []string{"require-sync"}, []string{"emit-async"})
+	checkClaims(t, g, "Require is synchronous. A couple of myths. First, that emit is async.", []string{"require-sync"}, []string{"emit-async"})
+	checkClaims(t, g, "Require is asynchronous. People get that wrong.", nil, []string{"require-async"})
 }

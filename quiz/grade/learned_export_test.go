@@ -217,6 +217,7 @@ type LearnedScored struct {
 	Forms  Result    // the forms alone, without the detector's gate
 	IDs    []string  // the grader's misconception IDs
 	Logits []float64 // per ID: the highest sentence logit
+	Bias   []float64 // per ID: the model's bias (-Inf without a model)
 }
 
 // GradeForms grades answer with the forms alone, as Grade did before the
@@ -234,6 +235,10 @@ func ScoreLearned(set []Labelled, lookup func(q string) *Grader, d *Detector) []
 			s.IDs = append(s.IDs, m.ID)
 		}
 		s.Logits = g.learnedScores(d, l.Q, g.learnedSentences(l.Answer))
+		for _, m := range g.misconceptions {
+			b, _ := d.logit(l.Q+"/"+m.ID, nil)
+			s.Bias = append(s.Bias, b)
+		}
 		out = append(out, s)
 	}
 	return out
@@ -275,6 +280,26 @@ func GatedReport(scored []LearnedScored, low, high float64) Report {
 		for i, z := range s.Logits {
 			formed := slices.ContainsFunc(res.Misconceptions, func(x MisconceptionHit) bool { return x.ID == s.IDs[i] })
 			if formed && z > low || z > high {
+				ms = append(ms, MisconceptionHit{ID: s.IDs[i]})
+			}
+		}
+		res.Misconceptions = ms
+		r.add(s.L, res)
+	}
+	return r
+}
+
+// MarginReport is GatedReport with the veto measured from each model's
+// bias: a form's flag stands unless the sentence scores at or under its
+// bias plus margin.
+func MarginReport(scored []LearnedScored, margin, high float64) Report {
+	r := Report{Confusion: map[string]map[Verdict]int{}}
+	for _, s := range scored {
+		res := s.Forms
+		var ms []MisconceptionHit
+		for i, z := range s.Logits {
+			formed := slices.ContainsFunc(res.Misconceptions, func(x MisconceptionHit) bool { return x.ID == s.IDs[i] })
+			if formed && z-s.Bias[i] > margin || z > high {
 				ms = append(ms, MisconceptionHit{ID: s.IDs[i]})
 			}
 		}

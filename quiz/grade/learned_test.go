@@ -24,11 +24,20 @@ import (
 // when asked:
 //
 //	go test ./quiz/grade -run 'TestLearned$' -learned.train       # retrain, rewrite weights.bin (deterministic)
-//	go test ./quiz/grade -run 'TestLearned$' -learned.thresholds  # the gate's table on dev9 + dev10
+//	go test ./quiz/grade -run 'TestLearned$' -learned.thresholds  # the gate's table on the validation splits
+//
+// An experiment can train on other splits, write the weights elsewhere and
+// tabulate the thresholds on other sealed splits:
+//
+//	go test ./quiz/grade -run 'TestLearned$' -learned.train -learned.splits tune,dev -learned.weights /tmp/w.bin
+//	go test ./quiz/grade -run 'TestLearned$' -learned.thresholds -learned.weights /tmp/w.bin -learned.valid dev11,dev12
 var (
-	learnedTrain      = flag.Bool("learned.train", false, "train the learned detector and rewrite "+weightsFile)
-	learnedThresholds = flag.Bool("learned.thresholds", false, "tabulate the gate's thresholds on dev9 + dev10 (forms as when each was sealed)")
-	learnedPrune      = flag.Bool("learned.prune", false, "with -learned.train: compare pruning levels on dev9 and dev10")
+	learnedTrain      = flag.Bool("learned.train", false, "train the learned detector and rewrite -learned.weights")
+	learnedThresholds = flag.Bool("learned.thresholds", false, "tabulate the gate's thresholds on the -learned.valid splits (forms as when each was sealed)")
+	learnedPrune      = flag.Bool("learned.prune", false, "with -learned.train: compare pruning levels on the validation splits")
+	learnedSplits     = flag.String("learned.splits", strings.Join(trainSplits, ","), "the splits the detector is trained on")
+	learnedValid      = flag.String("learned.valid", "dev9,dev10", "the sealed splits the thresholds are chosen on (each needs its graded-once report)")
+	learnedWeights    = flag.String("learned.weights", weightsFile, "the weights file training writes and the threshold table reads")
 )
 
 const (
@@ -150,12 +159,21 @@ func line(name string, r grade.Report) string {
 		name, 100*r.Recall(), r.MisconceptionFlagged, r.MisconceptionPairs, 100*r.FalseAlarmRate(), r.FalseAlarms, r.CleanAnswers, 100*r.AgreementRate())
 }
 
-// sealedValidation scores dev9 and dev10 with the forms as they were when
-// each was sealed.
-func sealedValidation(t *testing.T, d *grade.Detector, lookup func(string) *grade.Grader) (dev9, dev10 []grade.LearnedScored) {
-	dev9 = sealedForms(t, grade.ScoreLearned(readSplit(t, "dev9"), lookup, d), "dev9-graded-once.txt")
-	dev10 = sealedForms(t, grade.ScoreLearned(readSplit(t, "dev10"), lookup, d), "dev10-graded-once.txt")
-	return dev9, dev10
+// validSplit is one validation split, scored with the forms as they were
+// when it was sealed.
+type validSplit struct {
+	name   string
+	scored []grade.LearnedScored
+}
+
+// sealedValidation scores each -learned.valid split with the forms as they
+// were when it was sealed (rebuilt from its graded-once report).
+func sealedValidation(t *testing.T, d *grade.Detector, lookup func(string) *grade.Grader) []validSplit {
+	var out []validSplit
+	for _, name := range strings.Split(*learnedValid, ",") {
+		out = append(out, validSplit{name, sealedForms(t, grade.ScoreLearned(readSplit(t, name), lookup, d), name+"-graded-once.txt")})
+	}
+	return out
 }
 
 func TestLearned(t *testing.T) {
@@ -165,42 +183,34 @@ func TestLearned(t *testing.T) {
 	lookup := learnedLookup(t)
 	if *learnedTrain {
 		var set []grade.Labelled
-		for _, s := range trainSplits {
+		for _, s := range strings.Split(*learnedSplits, ",") {
 			set = append(set, readSplit(t, s)...)
 		}
 		lm := grade.TrainLearned(lookup, readParas(t), set, envOptions(t))
 		d := lm.Detector(learnedKeep)
-		out := weightsFile
-		if os.Getenv("LEARNED_OPTS") != "" {
-			out = filepath.Join(t.TempDir(), "weights.bin")
-		}
 		var buf strings.Builder
 		if _, err := d.WriteTo(&buf); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(out, []byte(buf.String()), 0o644); err != nil {
+		if err := os.WriteFile(*learnedWeights, []byte(buf.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s: %d models, %d weights, %d bytes", out, len(d.Keys()), d.Features(), buf.Len())
+		t.Logf("%s: %d models, %d weights, %d bytes", *learnedWeights, len(d.Keys()), d.Features(), buf.Len())
 		if *learnedPrune {
 			for _, keep := range []int{0, 2000, 1000, 600, 400, 200} {
 				d := lm.Detector(keep)
 				var b strings.Builder
 				_, _ = d.WriteTo(&b)
-				dev9, dev10 := sealedValidation(t, d, lookup)
 				t.Logf("keep %5d: %8d bytes", keep, b.Len())
-				for _, p := range []struct {
-					name string
-					s    []grade.LearnedScored
-				}{{"dev9", dev9}, {"dev10", dev10}} {
-					t.Logf("  %-5s %s", p.name, line("alone", grade.LearnedReport(p.s, grade.SysLearned, 1.204, lookup)))
-					t.Logf("  %-5s %s", p.name, line("gated", grade.GatedReport(p.s, -4, 3)))
+				for _, v := range sealedValidation(t, d, lookup) {
+					t.Logf("  %-5s %s", v.name, line("alone", grade.LearnedReport(v.scored, grade.SysLearned, 1.204, lookup)))
+					t.Logf("  %-5s %s", v.name, line("gated", grade.GatedReport(v.scored, -4, 3)))
 				}
 			}
 		}
 		return
 	}
-	data, err := os.ReadFile(weightsFile)
+	data, err := os.ReadFile(*learnedWeights)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,10 +218,13 @@ func TestLearned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev9, dev10 := sealedValidation(t, d, lookup)
-	both := append(slices.Clone(dev9), dev10...)
-	t.Log(line("forms@sealed", grade.LearnedReport(both, grade.SysForms, 0, lookup)))
-	t.Log("gated on dev9 + dev10 (forms as sealed): low, high, recall, false alarms")
+	valid := sealedValidation(t, d, lookup)
+	var all []grade.LearnedScored
+	for _, v := range valid {
+		all = append(all, v.scored...)
+	}
+	t.Log(line("forms@sealed", grade.LearnedReport(all, grade.SysForms, 0, lookup)))
+	t.Logf("gated on %s (forms as sealed): low, high, recall, false alarms", *learnedValid)
 	lows := []float64{-10, -8, -7.5, -7, -6, -5, -4, -3.5, -3, -2.5, -2, -1.5, -1, 0}
 	var head []string
 	for _, lo := range lows {
@@ -221,17 +234,32 @@ func TestLearned(t *testing.T) {
 	for _, hi := range []float64{1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, math.Inf(1)} {
 		var row []string
 		for _, lo := range lows {
-			r := grade.GatedReport(both, lo, hi)
+			r := grade.GatedReport(all, lo, hi)
 			row = append(row, fmt.Sprintf("%5.1f/%4.1f", 100*r.Recall(), 100*r.FalseAlarmRate()))
 		}
 		t.Logf("high %3.1f  %s", hi, strings.Join(row, "  "))
 	}
-	for _, p := range [][2]float64{{grade.LearnedLow, grade.LearnedHigh}, {-2, 2}, {-8, 4.5}, {-8, 5}, {-10, 4.5}, {-7.5, 4.5}} {
+	margins := []float64{-8, -6, -5, -4, -3, -2.5, -2, -1.5, -1, -0.5, 0}
+	head = head[:0]
+	for _, m := range margins {
+		head = append(head, fmt.Sprintf("%10.1f", m))
+	}
+	t.Logf("margin:  %s", strings.Join(head, "  "))
+	for _, hi := range []float64{1.5, 2, 2.5, 3, 4.5, math.Inf(1)} {
+		var row []string
+		for _, m := range margins {
+			r := grade.MarginReport(all, m, hi)
+			row = append(row, fmt.Sprintf("%5.1f/%4.1f", 100*r.Recall(), 100*r.FalseAlarmRate()))
+		}
+		t.Logf("high %3.1f  %s", hi, strings.Join(row, "  "))
+	}
+	for _, p := range [][2]float64{{grade.LearnedLow, grade.LearnedHigh}, {-2, 2}, {-4, 4.5}, {-3, 4.5}, {-2, 4.5}, {-8, 5}} {
 		lo, hi := p[0], p[1]
 		t.Logf("(%.1f, %.1f):", lo, hi)
-		t.Log(line("  both", grade.GatedReport(both, lo, hi)))
-		t.Log(line("  dev9", grade.GatedReport(dev9, lo, hi)))
-		t.Log(line("  dev10", grade.GatedReport(dev10, lo, hi)))
+		t.Log(line("  all", grade.GatedReport(all, lo, hi)))
+		for _, v := range valid {
+			t.Log(line("  "+v.name, grade.GatedReport(v.scored, lo, hi)))
+		}
 	}
 }
 

@@ -1102,8 +1102,14 @@ func (t *text) distanceAt(i int) bool {
 	if w == "false" && i+1 < len(t.toks) && t.toks[i+1].lower == "that" && wrongLeads[prev(1)] {
 		return true // "it's false that workers share memory"
 	}
-	if w == "wrong" && (prev(1) == "get" || prev(1) == "gets" || prev(1) == "got" || prev(1) == "getting") {
+	if w == "wrong" && getForms[prev(1)] {
 		return true // "what people get wrong is thinking..."
+	}
+	if w == "wrong" && (prev(1) == "it" || prev(1) == "this" || prev(1) == "that") && getForms[prev(2)] {
+		return true // "the first time I got it wrong, we restarted everything at once": the mistake told
+	}
+	if w == "once" && (prev(1) == "i" || prev(1) == "we") {
+		return true // "I once inherited a system with SHA1 passwords": an anecdote, not advice
 	}
 	// "isn't a mistake" passes no verdict, but in "saying CORS protects
 	// nothing is wrong" the "nothing" belongs to the claim judged.
@@ -1201,6 +1207,9 @@ func (t *text) distanceAt(i int) bool {
 	}
 	return false
 }
+
+// getForms are the forms of "get" in "get it wrong".
+var getForms = map[string]bool{"get": true, "gets": true, "got": true, "getting": true, "gotten": true}
 
 // beliefParticiples describe a belief someone acted on: "thinking it was a
 // copy", "assuming the port was free".
@@ -1393,6 +1402,19 @@ func (t *text) headsWhatFollows(s int) bool {
 	if strings.Contains(rest, ":") {
 		return true
 	}
+	// "Two things people often get wrong.", "A few mistakes I see." count
+	// the items to come.
+	i := from
+	if t.toks[i].lower == "a" && i+1 < to && (t.toks[i+1].lower == "few" || t.toks[i+1].lower == "couple") {
+		i++
+	}
+	if countWords[t.toks[i].lower] {
+		for k := i + 1; k < to && k <= i+3; k++ {
+			if itemNouns[t.toks[k].lower] {
+				return true
+			}
+		}
+	}
 	for i := from; i < to; i++ {
 		for _, hp := range headingPhrases {
 			if i+len(hp) > to {
@@ -1412,6 +1434,15 @@ func (t *text) headsWhatFollows(s int) bool {
 	}
 	return false
 }
+
+// countWords and itemNouns make a heading that counts what follows: "Two
+// things people get wrong.", "A couple of myths."
+var (
+	countWords = map[string]bool{"two": true, "three": true, "four": true, "five": true, "2": true, "3": true, "4": true, "5": true,
+		"few": true, "couple": true, "several": true, "some": true}
+	itemNouns = map[string]bool{"things": true, "myths": true, "mistakes": true, "misconceptions": true, "errors": true, "pitfalls": true,
+		"traps": true, "gotchas": true, "misunderstandings": true, "points": true, "claims": true, "ideas": true, "beliefs": true}
+)
 
 // headingDenials, negated in a heading ("What it doesn't do:", "What
 // CORS does not protect against:"), make its bullet items things denied.
@@ -1602,10 +1633,16 @@ func (t *text) markAnotherOne() {
 			}
 			continue
 		}
-		if t.toks[i].lower != "another" {
+		j := i + 1
+		switch {
+		case t.toks[i].lower == "another":
+		case t.toks[i].lower == "the" && i+1 < c.to && (t.toks[i+1].lower == "other" || ordinals[t.toks[i+1].lower]):
+			j = i + 2 // "The other is that X", "The second one: X"
+		case t.toks[i].lower == "one" && i+2 < c.to && t.toks[i+1].lower == "is" && t.toks[i+2].lower == "that":
+			// "One is that X"
+		default:
 			continue
 		}
-		j := i + 1
 		// "Another one", "Another common one", "Another outdated claim"
 		for j < c.to && j <= i+3 && itemWords[t.toks[j].lower] {
 			j++
@@ -1631,6 +1668,9 @@ var enumerators = map[string]bool{
 	"one": true, "two": true, "three": true, "four": true, "first": true, "second": true, "third": true, "fourth": true,
 	"firstly": true, "secondly": true, "thirdly": true, "1": true, "2": true, "3": true, "4": true, "also": true, "finally": true, "lastly": true,
 }
+
+// ordinals name a later item of a list: "The second one is that X".
+var ordinals = map[string]bool{"second": true, "third": true, "fourth": true, "last": true, "next": true, "final": true}
 
 // itemWords may stand between "Another" and the "is that" or colon of the
 // next item in a list of myths ("Another thing:" opens a point of the
