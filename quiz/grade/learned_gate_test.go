@@ -36,7 +36,7 @@ func TestLearnedCatchesWhatFormsMiss(t *testing.T) {
 	if ids := mistakes(grade.GradeForms(g, answer)); slices.Contains(ids, "restart-all") {
 		t.Fatalf("the forms flag restart-all (%v): the test needs a sentence they miss", ids)
 	}
-	res := grade.GradeWithGate(g, answer, grade.LearnedLow, 1.5)
+	res := grade.GradeWithGate(g, answer, grade.LearnedLow, 1)
 	i := slices.IndexFunc(res.Misconceptions, func(h grade.MisconceptionHit) bool { return h.ID == "restart-all" })
 	if i < 0 {
 		t.Fatalf("the detector did not flag restart-all: %v", mistakes(res))
