@@ -11,7 +11,7 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against, and the dev to dev12 splits, earlier held-out
+// rubrics were written against, and the dev to dev13 splits, earlier held-out
 // sets, each graded once sealed and then released for tuning.
 const (
 	tuneFile  = "testdata/corpus/tune.jsonl"
@@ -27,6 +27,7 @@ const (
 	dev10File = "testdata/corpus/dev10.jsonl"
 	dev11File = "testdata/corpus/dev11.jsonl"
 	dev12File = "testdata/corpus/dev12.jsonl"
+	dev13File = "testdata/corpus/dev13.jsonl"
 )
 
 // bar is what a split is held to.
@@ -92,7 +93,18 @@ var dev6Floor = bar{minAgreement: 220.0 / 270, maxStrongWeak: 1, minRecall: 85.0
 // was graded sealed, as round 12's test split, after round 12's engine rule
 // and tuning on dev11 (testdata/corpus/dev12-graded-once.txt): 243/270
 // agreement, no strong<->weak, recall 193/217, false alarms 12/195.
-var dev12Floor = bar{minAgreement: 243.0 / 270, maxStrongWeak: 0, minRecall: 193.0 / 217, maxFalseAlarms: 12.0 / 195}
+// dev12 was graded once sealed as round 12's test split (243/270, no
+// strong<->weak, recall 193/217, false alarms 12/195:
+// testdata/corpus/dev12-graded-once.txt); tuned on in round 13, it is held
+// to the issue's bar (257/270, recall 213/217, no false alarm after round
+// 13's tuning and retraining).
+
+// dev13Floor is what the grader measured on the dev13 split the one time it
+// was graded sealed, as round 13's test split, after round 13's engine
+// rules, tuning on dev12 and the retrained detector
+// (testdata/corpus/dev13-graded-once.txt): 244/270 agreement, no
+// strong<->weak, recall 190/202, false alarms 10/195.
+var dev13Floor = bar{minAgreement: 244.0 / 270, maxStrongWeak: 0, minRecall: 190.0 / 202, maxFalseAlarms: 10.0 / 195}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -126,7 +138,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, issueBar}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, issueBar}, {"dev11", dev11File, issueBar}, {"dev12", dev12File, dev12Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, issueBar}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, issueBar}, {"dev11", dev11File, issueBar}, {"dev12", dev12File, issueBar}, {"dev13", dev13File, dev13Floor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -160,7 +172,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File, dev11File, dev12File}
+	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File, dev11File, dev12File, dev13File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
