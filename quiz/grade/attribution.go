@@ -1172,9 +1172,26 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 	if gov != nil && gov.to <= m.from && gov.subjectPos {
 		bound = max(bound, gov.to)
 	}
+	// A parenthesised aside the claim is not in neither ends a denial nor
+	// carries one: "doesn't stop CSRF (simple form posts go through) or
+	// XSS" denies the XSS too. Its words do not count against the reach.
+	mp := t.toks[m.from].paren
+	aside := func(k int) bool { return k < m.from && t.toks[k].paren != 0 && t.toks[k].paren != mp }
+	for i := m.from - 1; i >= bound && i > cl.from; i-- {
+		if aside(i) {
+			bound = max(cl.from, bound-1)
+		}
+	}
 	carried := false
 	for i := m.from - 1; i >= bound; i-- {
-		if t.toks[i+1].brk && (!coordinators[t.toks[i+1].lower] || t.consequence(i+1)) && !t.listGoesOn(cl, i+1, m, carried) {
+		if aside(i) {
+			continue
+		}
+		next := i + 1
+		for aside(next) {
+			next++
+		}
+		if t.toks[next].brk && (!coordinators[t.toks[next].lower] || t.consequence(next)) && !t.listGoesOn(cl, next, m, carried) {
 			break
 		}
 		tok := t.toks[i]

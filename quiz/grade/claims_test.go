@@ -272,6 +272,7 @@ func TestAnecdoteOfMistakeReports(t *testing.T) {
 	checkClaims(t, g, "I once inherited a system where the passwords were stored with MD5.", nil, []string{"fast-hash"})
 	checkClaims(t, g, "We once shipped a build that hashed the passwords with MD5.", nil, []string{"fast-hash"})
 	checkClaims(t, g, "Hash the passwords with MD5.", []string{"fast-hash"}, nil)
+	checkClaims(t, g, "Somebody once hashed the passwords with MD5. Not fun.", nil, []string{"fast-hash"})
 	checkClaims(t, g, "Once you fork, the workers share memory.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "You got it: the workers share memory.", []string{"share-memory"}, nil)
 }
@@ -283,4 +284,13 @@ func TestCountingHeadingKeepsSentenceBefore(t *testing.T) {
 	checkClaims(t, g, "Require is synchronous. Two things people often get wrong. One, that emit is async.", []string{"require-sync"}, []string{"emit-async"})
 	checkClaims(t, g, "Require is synchronous. A couple of myths. First, that emit is async.", []string{"require-sync"}, []string{"emit-async"})
 	checkClaims(t, g, "Require is asynchronous. People get that wrong.", nil, []string{"require-async"})
+}
+
+// A parenthesised aside neither ends a denial nor carries one: "doesn't
+// stop CSRF (simple form posts go through) or XSS" denies both.
+func TestDenialSpansAside(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Workers don't share code (each one loads the app itself) or memory.", nil, []string{"share-memory"})
+	checkClaims(t, g, "Emit doesn't wait for I/O (the listeners run right away) or go async.", nil, []string{"emit-async"})
+	checkClaims(t, g, "Workers don't share code (each one loads the app itself), but they share memory.", []string{"share-memory"}, nil)
 }

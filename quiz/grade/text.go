@@ -1108,8 +1108,8 @@ func (t *text) distanceAt(i int) bool {
 	if w == "wrong" && (prev(1) == "it" || prev(1) == "this" || prev(1) == "that") && getForms[prev(2)] {
 		return true // "the first time I got it wrong, we restarted everything at once": the mistake told
 	}
-	if w == "once" && (prev(1) == "i" || prev(1) == "we") {
-		return true // "I once inherited a system with SHA1 passwords": an anecdote, not advice
+	if w == "once" && (prev(1) == "i" || prev(1) == "we" || prev(1) == "colleague" || prev(1) == "coworker" || practitioners[prev(1)]) {
+		return true // "I once inherited a system with SHA1 passwords", "somebody once committed a .env": an anecdote, not advice
 	}
 	// "isn't a mistake" passes no verdict, but in "saying CORS protects
 	// nothing is wrong" the "nothing" belongs to the claim judged.
