@@ -11,7 +11,7 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against, and the dev to dev13 splits, earlier held-out
+// rubrics were written against, and the dev to dev14 splits, earlier held-out
 // sets, each graded once sealed and then released for tuning.
 const (
 	tuneFile  = "testdata/corpus/tune.jsonl"
@@ -28,6 +28,7 @@ const (
 	dev11File = "testdata/corpus/dev11.jsonl"
 	dev12File = "testdata/corpus/dev12.jsonl"
 	dev13File = "testdata/corpus/dev13.jsonl"
+	dev14File = "testdata/corpus/dev14.jsonl"
 )
 
 // bar is what a split is held to.
@@ -99,12 +100,18 @@ var dev6Floor = bar{minAgreement: 220.0 / 270, maxStrongWeak: 1, minRecall: 85.0
 // to the issue's bar (257/270, recall 213/217, no false alarm after round
 // 13's tuning and retraining).
 
-// dev13Floor is what the grader measured on the dev13 split the one time it
-// was graded sealed, as round 13's test split, after round 13's engine
-// rules, tuning on dev12 and the retrained detector
-// (testdata/corpus/dev13-graded-once.txt): 244/270 agreement, no
-// strong<->weak, recall 190/202, false alarms 10/195.
-var dev13Floor = bar{minAgreement: 244.0 / 270, maxStrongWeak: 0, minRecall: 190.0 / 202, maxFalseAlarms: 10.0 / 195}
+// dev13 was graded once sealed as round 13's test split (244/270, no
+// strong<->weak, recall 190/202, false alarms 10/195:
+// testdata/corpus/dev13-graded-once.txt); tuned on in round 14, it is held
+// to the issue's bar (254/270, recall 199/202, no false alarm after round
+// 14's tuning and retraining).
+
+// dev14Floor is what the grader measured on the dev14 split the one time it
+// was graded sealed, as round 14's test split, after round 14's engine
+// rules, tuning on dev13 and the detector retrained with dev13
+// (testdata/corpus/dev14-graded-once.txt): 248/270 agreement, no
+// strong<->weak, recall 197/212, false alarms 7/195.
+var dev14Floor = bar{minAgreement: 248.0 / 270, maxStrongWeak: 0, minRecall: 197.0 / 212, maxFalseAlarms: 7.0 / 195}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -138,7 +145,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, issueBar}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, issueBar}, {"dev11", dev11File, issueBar}, {"dev12", dev12File, issueBar}, {"dev13", dev13File, dev13Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, issueBar}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, issueBar}, {"dev11", dev11File, issueBar}, {"dev12", dev12File, issueBar}, {"dev13", dev13File, issueBar}, {"dev14", dev14File, dev14Floor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -172,7 +179,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File, dev11File, dev12File, dev13File}
+	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File, dev11File, dev12File, dev13File, dev14File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
