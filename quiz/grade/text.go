@@ -1108,6 +1108,9 @@ func (t *text) distanceAt(i int) bool {
 	if w == "wrong" && (prev(1) == "it" || prev(1) == "this" || prev(1) == "that") && getForms[prev(2)] {
 		return true // "the first time I got it wrong, we restarted everything at once": the mistake told
 	}
+	if (w == "originally" || w == "initially") && (prev(1) == "we" || prev(1) == "i") && t.pastVerbAfter(i) {
+		return true // "we originally respawned on every exit, which was fine until...": a practice given up
+	}
 	if w == "once" && (prev(1) == "i" || prev(1) == "we" || prev(1) == "colleague" || prev(1) == "coworker" || practitioners[prev(1)]) {
 		return true // "I once inherited a system with SHA1 passwords", "somebody once committed a .env": an anecdote, not advice
 	}
@@ -1206,6 +1209,27 @@ func (t *text) distanceAt(i int) bool {
 		}
 	}
 	return false
+}
+
+// pastVerbAfter reports whether one of the three words after token i is a
+// verb in the past tense: "we originally respawned", "we initially had".
+func (t *text) pastVerbAfter(i int) bool {
+	for k := i + 1; k < len(t.toks) && k <= i+3; k++ {
+		if t.toks[k].brk {
+			return false
+		}
+		w := t.toks[k].lower
+		if pastIrregular[w] || len(w) > 4 && strings.HasSuffix(w, "ed") {
+			return true
+		}
+	}
+	return false
+}
+
+// pastIrregular are common verbs whose past tense does not end in "-ed".
+var pastIrregular = map[string]bool{
+	"had": true, "was": true, "were": true, "did": true, "ran": true, "kept": true, "made": true, "got": true,
+	"went": true, "took": true, "put": true, "set": true, "let": true, "built": true, "wrote": true, "thought": true,
 }
 
 // getForms are the forms of "get" in "get it wrong".
