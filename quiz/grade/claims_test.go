@@ -273,6 +273,8 @@ func TestAnecdoteOfMistakeReports(t *testing.T) {
 	checkClaims(t, g, "We once shipped a build that hashed the passwords with MD5.", nil, []string{"fast-hash"})
 	checkClaims(t, g, "Hash the passwords with MD5.", []string{"fast-hash"}, nil)
 	checkClaims(t, g, "Somebody once hashed the passwords with MD5. Not fun.", nil, []string{"fast-hash"})
+	// "once" opening a clause is "as soon as", not a story
+	checkClaims(t, g, "The workers share memory with the others once they're forked.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "We originally hashed the passwords with MD5, which was fine until the breach.", nil, []string{"fast-hash"})
 	checkClaims(t, g, "We initially hash the passwords with MD5.", []string{"fast-hash"}, nil)
 	checkClaims(t, g, "Once you fork, the workers share memory.", []string{"share-memory"}, nil)

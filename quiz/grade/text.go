@@ -1111,7 +1111,7 @@ func (t *text) distanceAt(i int) bool {
 	if (w == "originally" || w == "initially") && (prev(1) == "we" || prev(1) == "i") && t.pastVerbAfter(i) {
 		return true // "we originally respawned on every exit, which was fine until...": a practice given up
 	}
-	if w == "once" && (prev(1) == "i" || prev(1) == "we" || prev(1) == "colleague" || prev(1) == "coworker" || practitioners[prev(1)]) {
+	if w == "once" && (prev(1) == "i" || prev(1) == "we" || prev(1) == "colleague" || prev(1) == "coworker" || practitioners[prev(1)]) && t.pastVerbAfter(i) {
 		return true // "I once inherited a system with SHA1 passwords", "somebody once committed a .env": an anecdote, not advice
 	}
 	// "isn't a mistake" passes no verdict, but in "saying CORS protects
@@ -1211,19 +1211,15 @@ func (t *text) distanceAt(i int) bool {
 	return false
 }
 
-// pastVerbAfter reports whether one of the three words after token i is a
-// verb in the past tense: "we originally respawned", "we initially had".
+// pastVerbAfter reports whether the word after token i is a verb in the
+// past tense: "we originally respawned", "somebody once committed", but not
+// "the others once they're forked", where "once" opens a clause.
 func (t *text) pastVerbAfter(i int) bool {
-	for k := i + 1; k < len(t.toks) && k <= i+3; k++ {
-		if t.toks[k].brk {
-			return false
-		}
-		w := t.toks[k].lower
-		if pastIrregular[w] || len(w) > 4 && strings.HasSuffix(w, "ed") {
-			return true
-		}
+	if i+1 >= len(t.toks) || t.toks[i+1].brk {
+		return false
 	}
-	return false
+	w := t.toks[i+1].lower
+	return pastIrregular[w] || len(w) > 4 && strings.HasSuffix(w, "ed")
 }
 
 // pastIrregular are common verbs whose past tense does not end in "-ed".
