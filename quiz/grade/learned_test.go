@@ -50,7 +50,7 @@ const (
 // magnitude).
 const learnedKeep = 1000
 
-var trainSplits = []string{"tune", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13"}
+var trainSplits = []string{"tune", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14"}
 
 var learnedOptions = grade.LearnedOptions{Epochs: 8, Rate: 0.05, L2: 1e-4, PosWeight: 0.1, MIL: true, Seed: 20261201}
 
