@@ -11,7 +11,7 @@ import (
 )
 
 // The labelled corpus (testdata/corpus/README.md): the tuning split the
-// rubrics were written against, and the dev to dev14 splits, earlier held-out
+// rubrics were written against, and the dev to dev15 splits, earlier held-out
 // sets, each graded once sealed and then released for tuning.
 const (
 	tuneFile  = "testdata/corpus/tune.jsonl"
@@ -29,6 +29,7 @@ const (
 	dev12File = "testdata/corpus/dev12.jsonl"
 	dev13File = "testdata/corpus/dev13.jsonl"
 	dev14File = "testdata/corpus/dev14.jsonl"
+	dev15File = "testdata/corpus/dev15.jsonl"
 )
 
 // bar is what a split is held to.
@@ -106,12 +107,18 @@ var dev6Floor = bar{minAgreement: 220.0 / 270, maxStrongWeak: 1, minRecall: 85.0
 // to the issue's bar (254/270, recall 199/202, no false alarm after round
 // 14's tuning and retraining).
 
-// dev14Floor is what the grader measured on the dev14 split the one time it
-// was graded sealed, as round 14's test split, after round 14's engine
-// rules, tuning on dev13 and the detector retrained with dev13
-// (testdata/corpus/dev14-graded-once.txt): 248/270 agreement, no
-// strong<->weak, recall 197/212, false alarms 7/195.
-var dev14Floor = bar{minAgreement: 248.0 / 270, maxStrongWeak: 0, minRecall: 197.0 / 212, maxFalseAlarms: 7.0 / 195}
+// dev14 was graded once sealed as round 14's test split (248/270, no
+// strong<->weak, recall 197/212, false alarms 7/195:
+// testdata/corpus/dev14-graded-once.txt); tuned on in round 15, it is held
+// to the issue's bar (256/270, recall 209/212, false alarms 1/195 after
+// round 15's tuning and retraining).
+
+// dev15Floor is what the grader measured on the dev15 split the one time it
+// was graded sealed, as round 15's test split, after round 15's engine rule,
+// tuning on dev14 and the detector retrained with dev14
+// (testdata/corpus/dev15-graded-once.txt): 241/270 agreement, no
+// strong<->weak, recall 199/216, false alarms 7/195.
+var dev15Floor = bar{minAgreement: 241.0 / 270, maxStrongWeak: 0, minRecall: 199.0 / 216, maxFalseAlarms: 7.0 / 195}
 
 func loadCorpus(t testing.TB, file string) []grade.Labelled {
 	t.Helper()
@@ -145,7 +152,7 @@ func TestCorpus(t *testing.T) {
 	for _, split := range []struct {
 		name, file string
 		bar        bar
-	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, issueBar}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, issueBar}, {"dev11", dev11File, issueBar}, {"dev12", dev12File, issueBar}, {"dev13", dev13File, issueBar}, {"dev14", dev14File, dev14Floor}} {
+	}{{"tune", tuneFile, issueBar}, {"dev", devFile, issueBar}, {"dev2", dev2File, issueBar}, {"dev3", dev3File, issueBar}, {"dev4", dev4File, issueBar}, {"dev5", dev5File, dev5Floor}, {"dev6", dev6File, dev6Floor}, {"dev7", dev7File, issueBar}, {"dev8", dev8File, issueBar}, {"dev9", dev9File, issueBar}, {"dev10", dev10File, issueBar}, {"dev11", dev11File, issueBar}, {"dev12", dev12File, issueBar}, {"dev13", dev13File, issueBar}, {"dev14", dev14File, issueBar}, {"dev15", dev15File, dev15Floor}} {
 		t.Run(split.name, func(t *testing.T) {
 			set := loadCorpus(t, split.file)
 			r, err := grade.Evaluate(set, lookup(b))
@@ -179,7 +186,7 @@ func TestCorpus(t *testing.T) {
 // turn a catch into a miss.
 func TestCorpusLabelsMatchRubrics(t *testing.T) {
 	b := mustBank(t)
-	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File, dev11File, dev12File, dev13File, dev14File}
+	files := []string{tuneFile, devFile, dev2File, dev3File, dev4File, dev5File, dev6File, dev7File, dev8File, dev9File, dev10File, dev11File, dev12File, dev13File, dev14File, dev15File}
 	perQuestion := map[string]int{}
 	for _, file := range files {
 		for _, l := range loadCorpus(t, file) {
