@@ -1458,10 +1458,14 @@ func (t *text) headsWhatFollows(s int) bool {
 // countWords and itemNouns make a heading that counts what follows: "Two
 // things people get wrong.", "A couple of myths."
 var (
-	countWords = map[string]bool{"two": true, "three": true, "four": true, "five": true, "2": true, "3": true, "4": true, "5": true,
-		"few": true, "couple": true, "several": true, "some": true}
-	itemNouns = map[string]bool{"things": true, "myths": true, "mistakes": true, "misconceptions": true, "errors": true, "pitfalls": true,
-		"traps": true, "gotchas": true, "misunderstandings": true, "points": true, "claims": true, "ideas": true, "beliefs": true}
+	countWords = map[string]bool{
+		"two": true, "three": true, "four": true, "five": true, "2": true, "3": true, "4": true, "5": true,
+		"few": true, "couple": true, "several": true, "some": true,
+	}
+	itemNouns = map[string]bool{
+		"things": true, "myths": true, "mistakes": true, "misconceptions": true, "errors": true, "pitfalls": true,
+		"traps": true, "gotchas": true, "misunderstandings": true, "points": true, "claims": true, "ideas": true, "beliefs": true,
+	}
 )
 
 // headingDenials, negated in a heading ("What it doesn't do:", "What
