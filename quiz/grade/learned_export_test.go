@@ -273,33 +273,26 @@ const (
 // only when the detector scores it above low, and the detector adds its own
 // flags above high.
 func GatedReport(scored []LearnedScored, low, high float64) Report {
-	r := Report{Confusion: map[string]map[Verdict]int{}}
-	for _, s := range scored {
-		res := s.Forms
-		var ms []MisconceptionHit
-		for i, z := range s.Logits {
-			formed := slices.ContainsFunc(res.Misconceptions, func(x MisconceptionHit) bool { return x.ID == s.IDs[i] })
-			if formed && z > low || z > high {
-				ms = append(ms, MisconceptionHit{ID: s.IDs[i]})
-			}
-		}
-		res.Misconceptions = ms
-		r.add(s.L, res)
-	}
-	return r
+	return gatedReport(scored, high, func(s LearnedScored, i int) bool { return s.Logits[i] > low })
 }
 
 // MarginReport is GatedReport with the veto measured from each model's
 // bias: a form's flag stands unless the sentence scores at or under its
 // bias plus margin.
 func MarginReport(scored []LearnedScored, margin, high float64) Report {
+	return gatedReport(scored, high, func(s LearnedScored, i int) bool { return s.Logits[i]-s.Bias[i] > margin })
+}
+
+// gatedReport keeps a form's flag of misconception i when stands says so,
+// and adds the detector's own flags above high.
+func gatedReport(scored []LearnedScored, high float64, stands func(s LearnedScored, i int) bool) Report {
 	r := Report{Confusion: map[string]map[Verdict]int{}}
 	for _, s := range scored {
 		res := s.Forms
 		var ms []MisconceptionHit
 		for i, z := range s.Logits {
 			formed := slices.ContainsFunc(res.Misconceptions, func(x MisconceptionHit) bool { return x.ID == s.IDs[i] })
-			if formed && z-s.Bias[i] > margin || z > high {
+			if formed && stands(s, i) || z > high {
 				ms = append(ms, MisconceptionHit{ID: s.IDs[i]})
 			}
 		}
