@@ -1057,12 +1057,27 @@ func (t *text) listGoesOn(cl clause, j int, m match, carried bool) bool {
 	if !t.toks[j].comma || t.toks[j].pron || t.toks[j].function || t.toks[j].lower == "and" {
 		return false
 	}
-	if carried {
+	if carried || t.cleftObject(cl, j) {
 		return true
 	}
 	for k := m.to; k < min(m.to+2, cl.to); k++ {
 		if t.toks[k].lower == "or" || t.toks[k].lower == "nor" {
 			return true
+		}
+	}
+	return false
+}
+
+// cleftObject reports whether the list item at token j belongs to the
+// object of a denying cleft ("What ESM does not have is require,
+// __dirname and __filename"), which the denial covers item by item.
+func (t *text) cleftObject(cl clause, j int) bool {
+	for k := j - 1; k > cl.from; k-- {
+		if w := t.toks[k].lower; w == "is" || w == "are" {
+			return t.cleftDenial(k)
+		}
+		if t.toks[k+1].brk && !t.toks[k+1].comma {
+			return false
 		}
 	}
 	return false
@@ -1217,8 +1232,11 @@ func (t *text) negatedBy(cl clause, gov *mention, m match, withDeterminers bool)
 			continue
 		}
 		reach := negationWindow
-		if tok.lower == "not" && i+1 < m.from && gerund(t.toks[i+1].lower) {
-			continue // "any client not coming from trusted.com gets a 403"
+		if tok.lower == "not" && !tok.brk && i+1 < m.from && gerund(t.toks[i+1].lower) {
+			// "any client not coming from trusted.com gets a 403"; after a
+			// comma the participle is the claim itself: "hands it to the
+			// next worker, not looking at how busy they are".
+			continue
 		}
 		if tok.lower == "not" && i+1 < m.from && t.toks[i+1].lower == "from" && i > 0 && !auxiliaries[t.toks[i-1].lower] && !copulas[t.toks[i-1].lower] {
 			continue // "anything not from trusted.com is rejected": the "not" is the origin's

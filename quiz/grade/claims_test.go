@@ -298,3 +298,34 @@ func TestDenialSpansAside(t *testing.T) {
 	checkClaims(t, g, "Emit doesn't wait for I/O (the listeners run right away) or go async.", nil, []string{"emit-async"})
 	checkClaims(t, g, "Workers don't share code (each one loads the app itself), but they share memory.", []string{"share-memory"}, nil)
 }
+
+// A cleft that denies ("What ESM does not have is require") and an idea
+// reported with "the idea that" do not assert what they name.
+func TestCleftDenialAndReportedIdea(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "What workers don't have is shared memory; each has its own heap.", nil, []string{"share-memory"})
+	checkClaims(t, g, "What cluster does not give you is a scheduler, shared memory or sessions.", nil, []string{"share-memory"})
+	checkClaims(t, g, "What workers do not do is share memory, sessions or caches.", nil, []string{"share-memory"})
+	checkClaims(t, g, "What people don't realise is that workers share memory.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "There's a lingering idea that require is asynchronous. It is synchronous.", []string{"require-sync"}, []string{"require-async"})
+	checkClaims(t, g, "The idea is that require is asynchronous.", []string{"require-async"}, nil)
+}
+
+// An anecdote told with "once" anywhere reports a past event: "a PM once
+// asking", "we had one committed once".
+func TestAnecdoteOnceAnywhere(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "I remember a PM once asking why CORS was csrf protection for the partner.", nil, []string{"cors-csrf"})
+	checkClaims(t, g, "Our lead once said the passwords were fine with MD5.", nil, []string{"fast-hash"})
+	checkClaims(t, g, "I looked at the passwords once, we hash them with MD5.", []string{"fast-hash"}, nil)
+	checkClaims(t, g, "Hash the passwords with MD5 all at once.", []string{"fast-hash"}, nil)
+	checkClaims(t, g, "The workers share memory once.", []string{"share-memory"}, nil)
+}
+
+// After a comma, "not" and a participle deny the participle's claim:
+// "forwards it, not waiting for the listeners" denies the waiting.
+func TestCommaNotParticipleDenies(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Emit runs the listeners in order, not going async at any point.", nil, []string{"emit-async"})
+	checkClaims(t, g, "Any emit not going async is fine.", nil, nil)
+}

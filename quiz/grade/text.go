@@ -1111,8 +1111,11 @@ func (t *text) distanceAt(i int) bool {
 	if (w == "originally" || w == "initially") && (prev(1) == "we" || prev(1) == "i") && t.pastVerbAfter(i) {
 		return true // "we originally respawned on every exit, which was fine until...": a practice given up
 	}
-	if w == "once" && (prev(1) == "i" || prev(1) == "we" || prev(1) == "colleague" || prev(1) == "coworker" || practitioners[prev(1)]) && t.pastVerbAfter(i) {
+	if w == "once" && t.anecdoteOnce(i) {
 		return true // "I once inherited a system with SHA1 passwords", "somebody once committed a .env": an anecdote, not advice
+	}
+	if (w == "idea" || w == "notion" || w == "claim") && i+1 < len(t.toks) && t.toks[i+1].lower == "that" && !t.toks[i+1].brk && !jwtClaims[prev(1)] {
+		return true // "there's a lingering idea that require() can't load ESM": the idea is reported, not held
 	}
 	// "isn't a mistake" passes no verdict, but in "saying CORS protects
 	// nothing is wrong" the "nothing" belongs to the claim judged.
@@ -1215,17 +1218,86 @@ func (t *text) distanceAt(i int) bool {
 // past tense: "we originally respawned", "somebody once committed", but not
 // "the others once they're forked", where "once" opens a clause.
 func (t *text) pastVerbAfter(i int) bool {
-	if i+1 >= len(t.toks) || t.toks[i+1].brk {
-		return false
+	if i+1 >= len(t.toks) || scopeBreak(t.src[t.toks[i].end:t.toks[i+1].start]) {
+		return false // the gap, not brk: mark asks before brk is set
 	}
 	w := t.toks[i+1].lower
 	return pastIrregular[w] || len(w) > 4 && strings.HasSuffix(w, "ed")
+}
+
+// anecdoteOnce reports whether the "once" at token i tells a story rather
+// than open a clause ("once they're forked") or mean "at the same time":
+// someone did something once ("I once inherited", "a PM once asked", "I
+// remember our lead once asking"). A story that only ends on "once" ("I
+// looked at this once, it sends...") is left alone: it is as often a hedge.
+func (t *text) anecdoteOnce(i int) bool {
+	if i == 0 || t.toks[i].brk {
+		return false
+	}
+	// The gap, not brk: mark asks before brk is set for the words after i.
+	breakAfter := i+1 < len(t.toks) && scopeBreak(t.src[t.toks[i].end:t.toks[i+1].start])
+	prev := t.toks[i-1].lower
+	teller := prev == "i" || prev == "we" || prev == "colleague" || prev == "coworker" || practitioners[prev]
+	if !teller && !t.toks[i-1].function && !t.toks[i-1].brk && i >= 2 {
+		// "a PM once", "our lead once": a person named with an article or
+		// a possessive.
+		p2 := t.toks[i-2].lower
+		teller = articles[p2] && p2 != "the" || p2 == "my" || p2 == "our"
+	}
+	return teller && (t.pastVerbAfter(i) || i+1 < len(t.toks) && !breakAfter && (t.toks[i+1].lower == "asking" || t.toks[i+1].lower == "telling" || t.toks[i+1].lower == "saying"))
+}
+
+// cleftDenial reports whether the "is" at token i completes a denying
+// cleft: "What ESM does not have is require", "What cluster doesn't do is
+// share memory". What follows it is what the subject lacks. A cleft of
+// knowing ("what people don't realise is that X") asserts X instead, so
+// only verbs of having and doing count, and never before "that".
+func (t *text) cleftDenial(i int) bool {
+	if i < 3 || i+1 >= len(t.toks) || t.toks[i+1].lower == "that" {
+		return false
+	}
+	v := i - 1
+	if w := t.toks[v].lower; w == "you" || w == "us" || w == "them" {
+		v-- // "what cluster does not give you is"
+	}
+	if !cleftVerbs[t.toks[v].lower] {
+		return false
+	}
+	for k := v - 1; k >= 0 && k >= i-8; k-- {
+		if t.toks[k+1].brk {
+			return false
+		}
+		if t.toks[k].lower != "what" {
+			continue
+		}
+		if k > 0 && !t.toks[k].brk {
+			if end, _ := sentenceEnd(t.src[t.toks[k-1].end:t.toks[k].start], t.toks[k-1].lower, false); !end {
+				return false
+			}
+		}
+		for j := k + 1; j < v; j++ {
+			if isNegator(t.toks[j].lower) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// cleftVerbs say what something has or does in a denying cleft.
+var cleftVerbs = map[string]bool{
+	"have": true, "do": true, "give": true, "provide": true, "include": true, "support": true, "offer": true,
+	"need": true, "share": true, "protect": true, "stop": true, "block": true, "cover": true, "handle": true,
+	"fix": true, "solve": true, "prevent": true, "guarantee": true, "touch": true, "inject": true, "expose": true,
 }
 
 // pastIrregular are common verbs whose past tense does not end in "-ed".
 var pastIrregular = map[string]bool{
 	"had": true, "was": true, "were": true, "did": true, "ran": true, "kept": true, "made": true, "got": true,
 	"went": true, "took": true, "put": true, "set": true, "let": true, "built": true, "wrote": true, "thought": true,
+	"said": true, "told": true, "sent": true, "gave": true, "left": true, "lost": true, "found": true, "saw": true,
+	"came": true, "broke": true, "brought": true, "caught": true, "spent": true, "shipped": true,
 }
 
 // getForms are the forms of "get" in "get it wrong".
