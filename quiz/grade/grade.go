@@ -213,27 +213,8 @@ func (g *Grader) grade(answer string, ix *learnedIndex) Result {
 			}
 		}
 	}
-	// The learned detector's gate: a form's flag stands only if the
-	// detector scores that misconception above LearnedLow, and the detector
-	// flags one no form found when a sentence scores above LearnedHigh
-	// (its sentence is the flag's span; the concepts it states keep their
-	// credit, as the sentence may say right things too).
-	var learnedSpan []Span
-	if ix != nil {
-		sents := t.learnedSentences()
-		best, at := ix.best(sents)
-		learnedSpan = make([]Span, len(g.misconceptions))
-		for mi := range g.misconceptions {
-			switch {
-			case !ix.has[mi]:
-			case flagged[mi] && best[mi] <= ix.low:
-				flagged[mi] = false
-			case !flagged[mi] && best[mi] > ix.high:
-				flagged[mi] = true
-				learnedSpan[mi] = Span{sents[at[mi]].from, sents[at[mi]].to}
-			}
-		}
-	}
+	// inWrongClaim reports whether a concept's claim lies inside a flagged
+	// misconception's; it reads flagged as it stands when called.
 	inWrongClaim := func(h hit) bool {
 		for mi := range g.misconceptions {
 			if !flagged[mi] {
@@ -246,6 +227,41 @@ func (g *Grader) grade(answer string, ix *learnedIndex) Result {
 			}
 		}
 		return false
+	}
+	// The learned detector's gate: a form's flag stands only if the
+	// detector scores that misconception above the veto, and the detector
+	// flags one no form found when a sentence scores above LearnedHigh
+	// (its sentence is the flag's span; the concepts it states keep their
+	// credit, as the sentence may say right things too). The veto is
+	// LearnedVeto in an answer that states LearnedVetoConcepts concepts
+	// outside the flagged claims, LearnedLow in a thinner one: a short
+	// answer in words the detector never met is what it reads worst, and
+	// padding or repeating adds no concept, so it cannot buy the firmer veto.
+	var learnedSpan []Span
+	if ix != nil {
+		stated := 0
+		for ci := range g.concepts {
+			if slices.ContainsFunc(hits[ci], func(h hit) bool { return h.credit > 0 && !inWrongClaim(h) }) {
+				stated++
+			}
+		}
+		veto := ix.low
+		if stated >= LearnedVetoConcepts {
+			veto = max(ix.low, ix.veto)
+		}
+		sents := t.learnedSentences()
+		best, at := ix.best(sents)
+		learnedSpan = make([]Span, len(g.misconceptions))
+		for mi := range g.misconceptions {
+			switch {
+			case !ix.has[mi]:
+			case flagged[mi] && best[mi] <= veto:
+				flagged[mi] = false
+			case !flagged[mi] && best[mi] > ix.high:
+				flagged[mi] = true
+				learnedSpan[mi] = Span{sents[at[mi]].from, sents[at[mi]].to}
+			}
+		}
 	}
 	earned, stated := 0.0, 0.0
 	centrals, statedCentrals := 0, 0

@@ -302,6 +302,19 @@ func gatedReport(scored []LearnedScored, high float64, stands func(s LearnedScor
 	return r
 }
 
+// TieredReport measures the gate as Grade runs it: a form's flag stands
+// above veto in an answer stating LearnedVetoConcepts concepts (the forms'
+// covered concepts, as Grade counts them at the gate), above low in a
+// thinner one.
+func TieredReport(scored []LearnedScored, low, veto, high float64) Report {
+	return gatedReport(scored, high, func(s LearnedScored, i int) bool {
+		if len(s.Forms.Covered) >= LearnedVetoConcepts {
+			return s.Logits[i] > max(low, veto)
+		}
+		return s.Logits[i] > low
+	})
+}
+
 // LearnedReport measures one system at threshold theta.
 func LearnedReport(scored []LearnedScored, sys int, theta float64, lookup func(q string) *Grader) Report {
 	r := Report{Confusion: map[string]map[Verdict]int{}}
@@ -373,9 +386,16 @@ func (g *Grader) MisconceptionIDs() []string {
 }
 
 // GradeWithGate grades answer with the detector's gate at other
-// thresholds than LearnedLow and LearnedHigh (g must have a detector).
+// thresholds than the shipped ones, one veto for every answer (g must have
+// a detector).
 func GradeWithGate(g *Grader, answer string, low, high float64) Result {
+	return GradeWithVetoes(g, answer, low, low, high)
+}
+
+// GradeWithVetoes grades answer with the gate's veto at low for thin
+// answers and at veto for answers stating LearnedVetoConcepts concepts.
+func GradeWithVetoes(g *Grader, answer string, low, veto, high float64) Result {
 	ix := *g.learned
-	ix.low, ix.high = low, high
+	ix.low, ix.veto, ix.high = low, veto, high
 	return g.grade(answer, &ix)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nodedive/nodedive/quiz"
@@ -52,8 +53,9 @@ func TestLearnedCatchesWhatFormsMiss(t *testing.T) {
 	if res.Score > 74 {
 		t.Errorf("score %d: an answer with a misconception is capped at 74", res.Score)
 	}
-	// With the shipped thresholds, Grade is the gate at LearnedLow, LearnedHigh.
-	if got, want := g.Grade(answer), grade.GradeWithGate(g, answer, grade.LearnedLow, grade.LearnedHigh); !reflect.DeepEqual(got, want) {
+	// With the shipped thresholds, Grade is the gate at LearnedLow,
+	// LearnedVeto, LearnedHigh.
+	if got, want := g.Grade(answer), grade.GradeWithVetoes(g, answer, grade.LearnedLow, grade.LearnedVeto, grade.LearnedHigh); !reflect.DeepEqual(got, want) {
 		t.Errorf("Grade differs from the gate at the shipped thresholds:\n%+v\n%+v", got, want)
 	}
 }
@@ -71,6 +73,34 @@ func TestLearnedVetoesFormFlag(t *testing.T) {
 	}
 	if got := mistakes(grade.GradeWithGate(g, answer, -2, grade.LearnedHigh)); slices.Contains(got, "dirname-in-esm") {
 		t.Errorf("the detector did not veto dirname-in-esm: %v", got)
+	}
+}
+
+// TestLearnedVetoTiers: the firmer veto (LearnedVeto) applies to answers
+// that state LearnedVetoConcepts concepts besides the flagged claim; a thin
+// one keeps LearnedLow, and padding it does not buy the firmer veto.
+func TestLearnedVetoTiers(t *testing.T) {
+	g := bankGrader(t, "modules-iv2")
+	const full = "ESM has no require/__dirname → use import.meta.dirname and createRequire. " +
+		"From an ES module you import CommonJS directly, and the default import is module.exports. " +
+		"On 22.12 and later, require() of an ES module works synchronously unless its graph has top-level await."
+	if got := mistakes(grade.GradeWithGate(g, full, grade.LearnedLow, grade.LearnedHigh)); !slices.Contains(got, "dirname-in-esm") {
+		t.Fatalf("the gate at LearnedLow alone no longer keeps the form's dirname-in-esm (%v): the test needs a flag between the two vetoes", got)
+	}
+	if got := mistakes(g.Grade(full)); slices.Contains(got, "dirname-in-esm") {
+		t.Errorf("an answer stating five concepts keeps the form's false alarm: %v", got)
+	}
+
+	q11 := bankGrader(t, "q11")
+	const probe = "require returns a promise that resolves to the module's exports"
+	padded := probe + "." + strings.Repeat(" Honestly, that is basically it.", 6)
+	for _, a := range []string{probe, padded} {
+		if got := mistakes(q11.Grade(a)); !slices.Contains(got, "require-async") {
+			t.Errorf("%q: a thin answer's myth is vetoed: %v", a, got)
+		}
+		if got := mistakes(grade.GradeWithGate(q11, a, grade.LearnedVeto, grade.LearnedHigh)); slices.Contains(got, "require-async") {
+			t.Errorf("%q: the detector no longer scores require-async under LearnedVeto (%v): the probe no longer shows the tiers", a, got)
+		}
 	}
 }
 

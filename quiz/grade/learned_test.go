@@ -253,6 +253,10 @@ func TestLearned(t *testing.T) {
 		}
 		t.Logf("high %3.1f  %s", hi, strings.Join(row, "  "))
 	}
+	t.Logf("tiered veto (LearnedLow for answers under %d concepts, the veto above):", grade.LearnedVetoConcepts)
+	for _, veto := range []float64{-10, -6, -5, -4.5, -4, -3.5, -3, -2} {
+		t.Log(line(fmt.Sprintf("  %5.1f", veto), grade.TieredReport(all, grade.LearnedLow, veto, grade.LearnedHigh)))
+	}
 	for _, p := range [][2]float64{{grade.LearnedLow, grade.LearnedHigh}, {-2, 2}, {-4, 4.5}, {-3, 4.5}, {-2, 4.5}, {-8, 5}} {
 		lo, hi := p[0], p[1]
 		t.Logf("(%.1f, %.1f):", lo, hi)
