@@ -329,3 +329,13 @@ func TestCommaNotParticipleDenies(t *testing.T) {
 	checkClaims(t, g, "Emit runs the listeners in order, not going async at any point.", nil, []string{"emit-async"})
 	checkClaims(t, g, "Any emit not going async is fine.", nil, nil)
 }
+
+// A belief in a comparison ("not as bad as people say", "faster than
+// people think") does not report the sentence: the speaker measures their
+// own claim against it.
+func TestComparedBeliefIsOwnClaim(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "The workers share memory, so it's not as bad as people say.", []string{"share-memory"}, nil)
+	checkClaims(t, g, "Emit is more async than people think.", []string{"emit-async"}, nil)
+	checkClaims(t, g, "People say workers share memory, but they don't.", nil, []string{"share-memory"})
+}

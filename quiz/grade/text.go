@@ -1195,7 +1195,9 @@ func (t *text) distanceAt(i int) bool {
 				return pastBelief[w]
 			}
 			if reporters[p] {
-				return true
+				// "not as bad as people say", "faster than people think"
+				// compare with the belief; the sentence is the speaker's.
+				return !t.comparedBelief(i - k)
 			}
 		}
 		if prev(1) == "and" {
@@ -1208,6 +1210,26 @@ func (t *text) distanceAt(i int) bool {
 				if practitioners[prev(k)] {
 					return true
 				}
+			}
+		}
+	}
+	return false
+}
+
+// comparedBelief reports whether the reporter at token r stands in a
+// comparison ("than people think", "as bad as people say"): the claim of
+// its sentence is the speaker's own, measured against the belief.
+func (t *text) comparedBelief(r int) bool {
+	if r == 0 {
+		return false
+	}
+	switch t.toks[r-1].lower {
+	case "than":
+		return true
+	case "as":
+		for k := r - 3; k < r-1; k++ {
+			if k >= 0 && t.toks[k].lower == "as" {
+				return true
 			}
 		}
 	}
