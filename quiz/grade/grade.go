@@ -390,14 +390,16 @@ func (t *text) negatedBefore(m match) bool {
 // the next comma) that some word before it asks: "I'm not sure whether it
 // checks the Origin or just sends the header" claims neither. A clause
 // that opens with "Whether" is the subject of a claim ("Whether you use
-// require or import makes no difference"), and claims.
+// require or import makes no difference"), and claims, and so does one set
+// off by a comma ("..., whether through IPC or a shared store"), which means
+// "either way".
 func (t *text) inWhether(cl clause, m match) bool {
 	for i := m.from; i > cl.from; i-- {
 		if t.toks[i].brk {
 			return false
 		}
 		if t.toks[i-1].lower == "whether" {
-			return i-1 > cl.from
+			return i-1 > cl.from && !t.toks[i-1].brk
 		}
 	}
 	return false

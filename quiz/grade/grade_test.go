@@ -512,6 +512,8 @@ func TestNegationAndRefutationScope(t *testing.T) {
 		"import is static in Node but asynchronous in the browser.": "import-async",
 		// A "whether" clause that is a sentence's subject is claimed about.
 		"Whether or not you add a validator helmet sanitizes input.": "helmet-sanitizes",
+		// So is one set off by a comma: "either way".
+		"It protects the app, whether helmet sanitizes input or the ORM escapes it.": "helmet-sanitizes",
 		// "not from X" is said of the origin, not of the claim.
 		"Every emit not from the main module is asynchronous.": "emit-async",
 		// Only a heading that rejects or denies makes its list a list of
