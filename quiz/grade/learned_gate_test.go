@@ -30,14 +30,15 @@ func bankGrader(t *testing.T, id string) *grade.Grader {
 // own, that the detector flags, with its sentence as the span and the
 // myth's correction, as a form's flag would be. The shipped high threshold
 // (LearnedHigh) is conservative: the sentence scores under it, so the
-// gate is run here at a lower one.
+// gate is run here at a lower one (0: the detector trained with dev15
+// scores it at +0.1, the one before at over 1).
 func TestLearnedCatchesWhatFormsMiss(t *testing.T) {
 	g := bankGrader(t, "cluster-iv2")
 	const answer = "Deploying is easy. You can just kill all the workers at the same time and fork fresh ones, no need to go one by one."
 	if ids := mistakes(grade.GradeForms(g, answer)); slices.Contains(ids, "restart-all") {
 		t.Fatalf("the forms flag restart-all (%v): the test needs a sentence they miss", ids)
 	}
-	res := grade.GradeWithGate(g, answer, grade.LearnedLow, 1)
+	res := grade.GradeWithGate(g, answer, grade.LearnedLow, 0)
 	i := slices.IndexFunc(res.Misconceptions, func(h grade.MisconceptionHit) bool { return h.ID == "restart-all" })
 	if i < 0 {
 		t.Fatalf("the detector did not flag restart-all: %v", mistakes(res))
