@@ -309,6 +309,7 @@ func TestCleftDenialAndReportedIdea(t *testing.T) {
 	checkClaims(t, g, "What people don't realise is that workers share memory.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "There's a lingering idea that require is asynchronous. It is synchronous.", []string{"require-sync"}, []string{"require-async"})
 	checkClaims(t, g, "The idea is that require is asynchronous.", []string{"require-async"}, nil)
+	checkClaims(t, g, "A common fear is that workers share memory. That's not what happens.", nil, []string{"share-memory"})
 }
 
 // An anecdote told with "once" anywhere reports a past event: "a PM once

@@ -1114,8 +1114,11 @@ func (t *text) distanceAt(i int) bool {
 	if w == "once" && t.anecdoteOnce(i) {
 		return true // "I once inherited a system with SHA1 passwords", "somebody once committed a .env": an anecdote, not advice
 	}
-	if (w == "idea" || w == "notion" || w == "claim") && i+1 < len(t.toks) && t.toks[i+1].lower == "that" && !t.toks[i+1].brk && !jwtClaims[prev(1)] {
+	if (w == "idea" || w == "notion" || w == "claim" || w == "fear" || w == "worry") && i+1 < len(t.toks) && t.toks[i+1].lower == "that" && !t.toks[i+1].brk && !jwtClaims[prev(1)] {
 		return true // "there's a lingering idea that require() can't load ESM": the idea is reported, not held
+	}
+	if (w == "fear" || w == "worry") && i+2 < len(t.toks) && t.toks[i+1].lower == "is" && t.toks[i+2].lower == "that" {
+		return true // "a common fear is that cycles overflow the stack" ("the idea is that" explains, and is not here)
 	}
 	// "isn't a mistake" passes no verdict, but in "saying CORS protects
 	// nothing is wrong" the "nothing" belongs to the claim judged.
