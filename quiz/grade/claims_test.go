@@ -338,5 +338,14 @@ func TestComparedBeliefIsOwnClaim(t *testing.T) {
 	g := compileClaims(t)
 	checkClaims(t, g, "The workers share memory, so it's not as bad as people say.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "Emit is more async than people think.", []string{"emit-async"}, nil)
+	checkClaims(t, g, "Workers share memory, so there's no copying the way people fear.", []string{"share-memory"}, nil)
 	checkClaims(t, g, "People say workers share memory, but they don't.", nil, []string{"share-memory"})
+}
+
+// A sentence-opening "that" followed by its verb is a subject pointing
+// back: "Look at require; that loads files asynchronously" says it of require.
+func TestDemonstrativeSubjectPointsBack(t *testing.T) {
+	g := compileClaims(t)
+	checkClaims(t, g, "Look at require; that loads files asynchronously.", []string{"require-async"}, nil)
+	checkClaims(t, g, "Look at require. That way files load asynchronously.", nil, []string{"require-async"})
 }

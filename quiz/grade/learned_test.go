@@ -36,7 +36,7 @@ var (
 	learnedThresholds = flag.Bool("learned.thresholds", false, "tabulate the gate's thresholds on the -learned.valid splits (forms as when each was sealed)")
 	learnedPrune      = flag.Bool("learned.prune", false, "with -learned.train: compare pruning levels on the validation splits")
 	learnedSplits     = flag.String("learned.splits", strings.Join(trainSplits, ","), "the splits the detector is trained on")
-	learnedValid      = flag.String("learned.valid", "dev16", "the sealed splits the thresholds are tabulated on (each needs its graded-once report; only a split the detector was not trained on is a fair test)")
+	learnedValid      = flag.String("learned.valid", "dev17", "the sealed splits the thresholds are tabulated on (each needs its graded-once report; only a split the detector was not trained on is a fair test)")
 	learnedWeights    = flag.String("learned.weights", weightsFile, "the weights file training writes and the threshold table reads")
 )
 
@@ -50,7 +50,7 @@ const (
 // magnitude).
 const learnedKeep = 1000
 
-var trainSplits = []string{"tune", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15"}
+var trainSplits = []string{"tune", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16"}
 
 var learnedOptions = grade.LearnedOptions{Epochs: 8, Rate: 0.05, L2: 1e-4, PosWeight: 0.1, MIL: true, Seed: 20261201}
 

@@ -489,7 +489,7 @@ func (t *text) mark() {
 			meaningVerbs[w] && i > 0 && isNegator(prev):
 			tok.neg, tok.negAll = true, true
 		}
-		tok.pron = pronouns[w]
+		tok.pron = pronouns[w] || w == "that" && t.demonstrativeSubject(i)
 		if i > 0 {
 			gap := t.src[t.toks[i-1].end:tok.start]
 			tok.comma = strings.IndexByte(gap, ',') >= 0
@@ -1219,8 +1219,23 @@ func (t *text) distanceAt(i int) bool {
 	return false
 }
 
+// demonstrativeSubject reports whether the "that" at token i opens its
+// sentence as the subject of a verb in the third person ("...; that
+// handles the error and stops it being thrown"): it points back like "it".
+func (t *text) demonstrativeSubject(i int) bool {
+	if i == 0 || i+1 >= len(t.toks) {
+		return false
+	}
+	if end, _ := sentenceEnd(t.src[t.toks[i-1].end:t.toks[i].start], t.toks[i-1].lower, false); !end {
+		return false
+	}
+	next := t.toks[i+1].lower
+	return subjectVerbs[next] || len(next) > 3 && strings.HasSuffix(next, "s") && !strings.HasSuffix(next, "ss") && !strings.HasSuffix(next, "'s")
+}
+
 // comparedBelief reports whether the reporter at token r stands in a
-// comparison ("than people think", "as bad as people say"): the claim of
+// comparison ("than people think", "as bad as people say", "the way people
+// fear"): the claim of
 // its sentence is the speaker's own, measured against the belief.
 func (t *text) comparedBelief(r int) bool {
 	if r == 0 {
@@ -1229,6 +1244,8 @@ func (t *text) comparedBelief(r int) bool {
 	switch t.toks[r-1].lower {
 	case "than":
 		return true
+	case "way":
+		return r >= 2 && t.toks[r-2].lower == "the" // "don't block the loop the way people fear"
 	case "as":
 		for k := r - 3; k < r-1; k++ {
 			if k >= 0 && t.toks[k].lower == "as" {
