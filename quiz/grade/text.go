@@ -1235,8 +1235,8 @@ func (t *text) demonstrativeSubject(i int) bool {
 
 // comparedBelief reports whether the reporter at token r stands in a
 // comparison ("than people think", "as bad as people say", "the way people
-// fear"): the claim of
-// its sentence is the speaker's own, measured against the belief.
+// fear"): the claim of its sentence is the speaker's own, measured against
+// the belief.
 func (t *text) comparedBelief(r int) bool {
 	if r == 0 {
 		return false
