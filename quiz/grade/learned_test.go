@@ -36,7 +36,7 @@ var (
 	learnedThresholds = flag.Bool("learned.thresholds", false, "tabulate the gate's thresholds on the -learned.valid splits (forms as when each was sealed)")
 	learnedPrune      = flag.Bool("learned.prune", false, "with -learned.train: compare pruning levels on the validation splits")
 	learnedSplits     = flag.String("learned.splits", strings.Join(trainSplits, ","), "the splits the detector is trained on")
-	learnedValid      = flag.String("learned.valid", "dev17", "the sealed splits the thresholds are tabulated on (each needs its graded-once report; only a split the detector was not trained on is a fair test)")
+	learnedValid      = flag.String("learned.valid", "dev17,dev18", "the sealed splits the thresholds are tabulated on (each needs its graded-once report; only a split the detector was not trained on is a fair test)")
 	learnedWeights    = flag.String("learned.weights", weightsFile, "the weights file training writes and the threshold table reads")
 )
 
