@@ -239,14 +239,14 @@ func (g *Grader) grade(answer string, ix *learnedIndex) Result {
 	// padding or repeating adds no concept, so it cannot buy the firmer veto.
 	var learnedSpan []Span
 	if ix != nil {
-		stated := 0
+		said := 0 // concepts credited outside the flagged claims, as the forms alone would
 		for ci := range g.concepts {
 			if slices.ContainsFunc(hits[ci], func(h hit) bool { return h.credit > 0 && !inWrongClaim(h) }) {
-				stated++
+				said++
 			}
 		}
 		veto := ix.low
-		if stated >= LearnedVetoConcepts {
+		if said >= LearnedVetoConcepts {
 			veto = max(ix.low, ix.veto)
 		}
 		sents := t.learnedSentences()
